@@ -1,0 +1,69 @@
+# skolnav front door. `make demo` and `make check` work on a fresh Debian 12
+# machine: scripts/deps installs whatever is missing first.
+
+PORT ?= 8080
+SEED ?= 1
+DEMO_DB ?= var/mittkoping.db
+FUZZ_SECONDS ?= 20
+PYTHON := /usr/bin/python3
+MESON_FLAGS := --buildtype=debugoptimized
+
+.PHONY: all build asan deps demo check unit api fuzz fuzz-short bench clean
+
+all: build
+
+deps:
+	@scripts/deps build
+
+build: deps
+	@test -f build/build.ninja || meson setup build $(MESON_FLAGS) >/dev/null
+	@ninja -C build >/dev/null
+
+asan: deps
+	@test -f build-asan/build.ninja || meson setup build-asan $(MESON_FLAGS) \
+	  -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+	@ninja -C build-asan >/dev/null
+
+demo: build
+	@mkdir -p $(dir $(DEMO_DB))
+	@build/skolnav demo --db $(DEMO_DB) --seed $(SEED) --force
+	@KEY=$$(build/skolnav client add --db $(DEMO_DB) "Demo vendor" --full-access | tail -n 1); \
+	echo; \
+	echo "skolnav serves the Mittköping demo:"; \
+	echo "  API base URL:  http://127.0.0.1:$(PORT)/v2.0"; \
+	echo "  OpenAPI:       http://127.0.0.1:$(PORT)/v2.0/openapi.json"; \
+	echo "  API key:       $$KEY"; \
+	echo "  try:           curl -H 'Authorization: Bearer $$KEY' 'http://127.0.0.1:$(PORT)/v2.0/organisations?limit=5&expandReferenceNames=true'"; \
+	echo "  stop with Ctrl-C"; \
+	echo; \
+	exec build/skolnav serve --db $(DEMO_DB) --listen 127.0.0.1:$(PORT)
+
+check:
+	@scripts/deps test
+	@$(MAKE) --no-print-directory build asan
+	@$(MAKE) --no-print-directory unit api fuzz-short
+
+unit:
+	@echo "== unit tests (normal build)"
+	@meson test -C build --print-errorlogs -q
+	@echo "== unit tests (ASan+UBSan build)"
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  meson test -C build-asan --print-errorlogs -q
+
+api:
+	@echo "== API tests (ASan+UBSan server)"
+	@SKOLNAV_BIN=$(CURDIR)/build-asan/skolnav ASAN_OPTIONS=detect_leaks=1 \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(PYTHON) -m pytest tests/api -q -p no:cacheprovider
+
+fuzz-short:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run
+
+fuzz:
+	@FUZZ_SECONDS=600 tests/fuzz/run
+
+bench: build
+	@scripts/deps bench
+	@bench/run
+
+clean:
+	rm -rf build build-asan build-fuzz

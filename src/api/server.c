@@ -1,0 +1,330 @@
+/*
+ * HTTP front: authentication, body limits, JSON responses, graceful stop.
+ * libmicrohttpd runs a thread pool; every request is handled start to end
+ * on one worker thread, which keeps its own store connection (SQLite
+ * connections must not be shared between threads).
+ */
+#include "api/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/handlers.h"
+#include "api/openapi.h"
+#include "api/pagetoken.h"
+#include "store/clients.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/timefmt.h"
+
+#define MAX_BODY (1024 * 1024)
+#define STOP_GRACE_MS 15000
+
+typedef struct server {
+    const server_opts *o;
+    unsigned char token_key[PAGETOKEN_KEYLEN];
+    char *openapi;        /* the document, serialised once */
+    atomic_int inflight;
+} server;
+
+/* Per-connection request state. */
+typedef struct conn {
+    char *uri;  /* raw request URI, query string included */
+    buf body;
+    int too_large;
+    int headers_seen; /* libmicrohttpd calls once for the headers before any body */
+    int64_t started;
+} conn;
+
+/* Each worker thread's store connection, closed when the thread ends. */
+static pthread_key_t store_key;
+static pthread_once_t store_key_once = PTHREAD_ONCE_INIT;
+
+static void close_thread_store(void *p)
+{
+    store_close(p);
+}
+
+static void make_store_key(void)
+{
+    pthread_key_create(&store_key, close_thread_store);
+}
+
+static store *thread_store(server *s)
+{
+    pthread_once(&store_key_once, make_store_key);
+    store *st = pthread_getspecific(store_key);
+    if (!st) {
+        char err[512];
+        if (store_open(s->o->db, 0, &st, err, sizeof err)) {
+            log_msg(LOG_ERR, "%s", err);
+            return NULL;
+        }
+        pthread_setspecific(store_key, st);
+    }
+    return st;
+}
+
+static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)c;
+    server *s = cls;
+    conn *cn = xcalloc(1, sizeof *cn);
+    cn->uri = xstrdup(uri);
+    buf_init(&cn->body);
+    cn->started = time_now_ms();
+    atomic_fetch_add(&s->inflight, 1);
+    return cn;
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_RequestTerminationCode t)
+{
+    (void)c, (void)t;
+    server *s = cls;
+    conn *cn = *ctx;
+    if (!cn)
+        return;
+    free(cn->uri);
+    buf_free(&cn->body);
+    free(cn);
+    *ctx = NULL;
+    atomic_fetch_sub(&s->inflight, 1);
+}
+
+static enum MHD_Result send_buf(struct MHD_Connection *c, int status, buf *body, const char *allow,
+                                const char *www_auth)
+{
+    size_t len = body->len;
+    char *data = buf_steal(body);
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(data);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
+    if (allow)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+    if (www_auth)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, www_auth);
+    enum MHD_Result rc = MHD_queue_response(c, (unsigned)status, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *c, int status, const char *code, const char *msg,
+                                  const char *www_auth)
+{
+    api_error e;
+    api_fail(&e, status, code, "%s", msg);
+    buf b;
+    buf_init(&b);
+    char *j = api_error_json(&e);
+    buf_adds(&b, j);
+    free(j);
+    return send_buf(c, status, &b, NULL, www_auth);
+}
+
+static const char *bearer(struct MHD_Connection *c)
+{
+    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!h || strncasecmp(h, "Bearer ", 7))
+        return NULL;
+    h += 7;
+    while (*h == ' ')
+        h++;
+    return *h ? h : NULL;
+}
+
+static enum MHD_Result serve_health(server *s, struct MHD_Connection *c)
+{
+    store *st = thread_store(s);
+    buf b;
+    buf_init(&b);
+    int ok = st && store_schema_version(st) > 0;
+    buf_printf(&b, "{\"status\":\"%s\"}", ok ? "ok" : "store unavailable");
+    return send_buf(c, ok ? 200 : 503, &b, NULL, NULL);
+}
+
+static enum MHD_Result serve_api(server *s, struct MHD_Connection *c, conn *cn, const char *method,
+                                 const char *path)
+{
+    store *st = thread_store(s);
+    if (!st)
+        return send_error(c, 503, E_INTERNAL, "the store cannot be opened; see the server log", NULL);
+    const char *key = bearer(c);
+    client cl;
+    int rc = key ? clients_auth(st, key, &cl) : STORE_NOTFOUND;
+    if (rc == STORE_ERR)
+        return send_error(c, 500, E_INTERNAL, "checking the credentials failed; see the server log", NULL);
+    if (rc != STORE_OK)
+        return send_error(c, 401, E_UNAUTHORIZED,
+                          key ? "the API key is not valid" : "this API needs an API key: send 'Authorization: Bearer <key>'",
+                          "Bearer realm=\"skolnav\"");
+    const char *q = strchr(cn->uri, '?');
+    request rq = {
+        .method = method,
+        .path = path,
+        .raw_query = q ? q + 1 : NULL,
+        .body = cn->body.data,
+        .bodylen = cn->body.len,
+        .cl = &cl,
+        .st = st,
+        .tc = { .key = s->token_key, .client_id = cl.id },
+    };
+    response rs = { .status = 200 };
+    buf_init(&rs.body);
+    api_handle(&rq, &rs);
+    if (rs.status >= 500)
+        log_msg(LOG_ERR, "%s %s -> %d", method, cn->uri, rs.status);
+    else
+        log_msg(LOG_DEBUG, "%s %s -> %d (%s)", method, cn->uri, rs.status, cl.name);
+    return send_buf(c, rs.status, &rs.body, rs.allow, NULL);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *upload, size_t *upload_size, void **ctx)
+{
+    (void)version;
+    server *s = cls;
+    conn *cn = *ctx;
+    if (!cn->headers_seen) {
+        cn->headers_seen = 1;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (cn->body.len + *upload_size > MAX_BODY)
+            cn->too_large = 1;
+        else
+            buf_add(&cn->body, upload, *upload_size);
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (cn->too_large)
+        return send_error(c, 413, E_BODY_TOO_LARGE, "the request body is larger than 1 MiB", NULL);
+    if (!strcmp(url, "/health"))
+        return serve_health(s, c);
+    size_t bl = strlen(s->o->base_path);
+    if (strncmp(url, s->o->base_path, bl) || (url[bl] && url[bl] != '/'))
+        return send_error(c, 404, E_NOT_FOUND, "not found: the SS12000 API is below its base path", NULL);
+    const char *path = url + bl;
+    if (!strcmp(path, "/openapi.json")) {
+        buf b;
+        buf_init(&b);
+        buf_adds(&b, s->openapi);
+        return send_buf(c, 200, &b, NULL, NULL);
+    }
+    return serve_api(s, c, cn, method, path);
+}
+
+static int parse_listen(const char *listen, struct sockaddr_in *sa)
+{
+    const char *colon = strrchr(listen, ':');
+    if (!colon)
+        return -1;
+    char host[64];
+    size_t hl = (size_t)(colon - listen);
+    if (hl == 0 || hl >= sizeof host)
+        return -1;
+    memcpy(host, listen, hl);
+    host[hl] = 0;
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 0 || port > 65535)
+        return -1;
+    memset(sa, 0, sizeof *sa);
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons((uint16_t)port);
+    if (!strcmp(host, "localhost"))
+        snprintf(host, sizeof host, "127.0.0.1");
+    return inet_pton(AF_INET, host, &sa->sin_addr) == 1 ? 0 : -1;
+}
+
+/* The page-token key lives in the store, so every node shares it. */
+static int load_token_key(server *s, store *st)
+{
+    char *hex = NULL;
+    int rc = store_setting_get(st, "pagetoken_key", &hex);
+    if (rc == STORE_NOTFOUND) {
+        unsigned char k[PAGETOKEN_KEYLEN];
+        char h[PAGETOKEN_KEYLEN * 2 + 1];
+        randombytes_buf(k, sizeof k);
+        sodium_bin2hex(h, sizeof h, k, sizeof k);
+        if (store_begin(st) || store_setting_set(st, "pagetoken_key", h) || store_commit(st))
+            return -1;
+        rc = store_setting_get(st, "pagetoken_key", &hex);
+    }
+    if (rc != STORE_OK)
+        return -1;
+    size_t n = 0;
+    rc = sodium_hex2bin(s->token_key, sizeof s->token_key, hex, strlen(hex), NULL, &n, NULL) || n != sizeof s->token_key;
+    free(hex);
+    return rc ? -1 : 0;
+}
+
+int server_run(const server_opts *o)
+{
+    server s = { .o = o };
+    struct sockaddr_in sa;
+    if (parse_listen(o->listen, &sa)) {
+        fprintf(stderr, "skolnav serve: --listen '%s' is not HOST:PORT with an IPv4 address (e.g. 127.0.0.1:8080)\n", o->listen);
+        return 1;
+    }
+    char err[512];
+    store *st;
+    if (store_open(o->db, 0, &st, err, sizeof err)) {
+        fprintf(stderr, "skolnav serve: %s\n", err);
+        return 1;
+    }
+    int krc = load_token_key(&s, st);
+    store_close(st);
+    if (krc) {
+        fprintf(stderr, "skolnav serve: cannot read or create the page-token key in the store\n");
+        return 1;
+    }
+    json_t *doc = openapi_document(o->base_path);
+    s.openapi = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(doc);
+    if (!s.openapi) {
+        fprintf(stderr, "skolnav serve: building the OpenAPI document failed\n");
+        return 1;
+    }
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL); /* workers inherit the mask; main waits */
+    signal(SIGPIPE, SIG_IGN);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned threads = (unsigned)(o->threads > 0 ? o->threads : (ncpu > 0 ? ncpu * 4 : 8));
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, &s,
+        MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_URI_LOG_CALLBACK, uri_logger,
+        &s, MHD_OPTION_NOTIFY_COMPLETED, completed, &s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+        MHD_OPTION_END);
+    if (!d) {
+        fprintf(stderr, "skolnav serve: cannot listen on %s: %s\n", o->listen, strerror(errno));
+        free(s.openapi);
+        return 1;
+    }
+    log_msg(LOG_INFO, "serving the SS12000 API at http://%s%s (%u threads)", o->listen, o->base_path, threads);
+    int sig = 0;
+    sigwait(&set, &sig);
+    log_msg(LOG_INFO, "signal %d: finishing requests in flight", sig);
+    MHD_quiesce_daemon(d);
+    for (int waited = 0; atomic_load(&s.inflight) > 0 && waited < STOP_GRACE_MS; waited += 10)
+        usleep(10000);
+    MHD_stop_daemon(d);
+    free(s.openapi);
+    log_msg(LOG_INFO, "stopped");
+    return 0;
+}

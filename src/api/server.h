@@ -1,0 +1,17 @@
+/* The HTTP server: libmicrohttpd with a pool of worker threads, each with
+ * its own store connection. */
+#ifndef SKOLNAV_SERVER_H
+#define SKOLNAV_SERVER_H
+
+typedef struct server_opts {
+    const char *db;        /* store URL */
+    const char *listen;    /* "127.0.0.1:8080" */
+    const char *base_path; /* "/v2.0" */
+    int threads;           /* 0 = a sensible default */
+} server_opts;
+
+/* Serves until SIGINT or SIGTERM, then finishes in-flight requests.
+ * Returns 0 on a clean stop, 1 when the server could not start. */
+int server_run(const server_opts *o);
+
+#endif

@@ -1,0 +1,32 @@
+/* The command-line interface: one table of commands (main.c), each a
+ * function taking its arguments. Shared argument parsing lives here. */
+#ifndef SKOLNAV_CLI_H
+#define SKOLNAV_CLI_H
+
+#include <stddef.h>
+
+#define CLI_MAX_POS 64
+
+/* Options a command accepts: "--db" style names; `takes_value` 0 for flags. */
+typedef struct cli_optdef {
+    const char *name;
+    int takes_value;
+} cli_optdef;
+
+typedef struct cli_args {
+    const char *val[16]; /* value of each optdef (flags: "1" when present) */
+    const char *pos[CLI_MAX_POS];
+    size_t npos;
+} cli_args;
+
+/* Parses argv against defs (NULL-terminated by name). Prints an error
+ * naming the command and returns -1 on unknown options or missing values. */
+int cli_parse(const char *cmd, int argc, char **argv, const cli_optdef *defs, cli_args *out);
+const char *cli_get(const cli_args *a, const cli_optdef *defs, const char *name);
+
+int cmd_client(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
+int cmd_delete(int argc, char **argv);
+
+#endif

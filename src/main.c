@@ -1,0 +1,179 @@
+/*
+ * skolnav: a self-hosted school-data hub serving the SS12000 API.
+ * Commands are dispatched from one table.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/server.h"
+#include "cli.h"
+#include "store/store.h"
+#include "util/collate.h"
+#include "util/log.h"
+
+#define SKOLNAV_VERSION "0.1.0"
+
+int cli_parse(const char *cmd, int argc, char **argv, const cli_optdef *defs, cli_args *out)
+{
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strncmp(a, "--", 2) || !a[2]) {
+            if (out->npos == CLI_MAX_POS) {
+                fprintf(stderr, "skolnav %s: too many arguments\n", cmd);
+                return -1;
+            }
+            out->pos[out->npos++] = a;
+            continue;
+        }
+        const char *eq = strchr(a, '=');
+        size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
+        int found = 0;
+        for (int d = 0; defs[d].name; d++) {
+            if (strlen(defs[d].name) != nlen || strncmp(defs[d].name, a, nlen))
+                continue;
+            found = 1;
+            if (!defs[d].takes_value) {
+                out->val[d] = "1";
+            } else if (eq) {
+                out->val[d] = eq + 1;
+            } else if (i + 1 < argc) {
+                out->val[d] = argv[++i];
+            } else {
+                fprintf(stderr, "skolnav %s: option %s needs a value\n", cmd, defs[d].name);
+                return -1;
+            }
+        }
+        if (!found) {
+            fprintf(stderr, "skolnav %s: unknown option '%.*s' (see 'skolnav help')\n", cmd, (int)nlen, a);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+const char *cli_get(const cli_args *a, const cli_optdef *defs, const char *name)
+{
+    for (int d = 0; defs[d].name; d++)
+        if (!strcmp(defs[d].name, name))
+            return a->val[d];
+    return NULL;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    static const cli_optdef defs[] = {
+        { "--db", 1 }, { "--listen", 1 }, { "--base-path", 1 }, { "--threads", 1 }, { "--verbose", 0 }, { 0 },
+    };
+    cli_args a;
+    if (cli_parse("serve", argc, argv, defs, &a))
+        return 2;
+    server_opts o = {
+        .db = cli_get(&a, defs, "--db"),
+        .listen = cli_get(&a, defs, "--listen"),
+        .base_path = cli_get(&a, defs, "--base-path"),
+    };
+    if (!o.db) {
+        fprintf(stderr, "skolnav serve: --db PATH is required (the store to serve)\n");
+        return 2;
+    }
+    if (!o.listen)
+        o.listen = "127.0.0.1:8080";
+    if (!o.base_path)
+        o.base_path = "/v2.0";
+    if (o.base_path[0] != '/' || (strlen(o.base_path) > 1 && o.base_path[strlen(o.base_path) - 1] == '/')) {
+        fprintf(stderr, "skolnav serve: --base-path must start with '/' and not end with one (e.g. /v2.0)\n");
+        return 2;
+    }
+    if (cli_get(&a, defs, "--threads"))
+        o.threads = atoi(cli_get(&a, defs, "--threads"));
+    if (cli_get(&a, defs, "--verbose"))
+        log_level = LOG_DEBUG;
+    return server_run(&o);
+}
+
+static int cmd_migrate(int argc, char **argv)
+{
+    static const cli_optdef defs[] = { { "--db", 1 }, { 0 } };
+    cli_args a;
+    if (cli_parse("migrate", argc, argv, defs, &a))
+        return 2;
+    const char *db = cli_get(&a, defs, "--db");
+    if (!db) {
+        fprintf(stderr, "skolnav migrate: --db PATH is required\n");
+        return 2;
+    }
+    char err[512];
+    store *st;
+    if (store_open(db, 0, &st, err, sizeof err)) {
+        fprintf(stderr, "skolnav migrate: %s\n", err);
+        return 1;
+    }
+    printf("%s is at schema version %d\n", db, store_schema_version(st));
+    store_close(st);
+    return 0;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    printf("skolnav %s (SS12000 2.1)\n", SKOLNAV_VERSION);
+    return 0;
+}
+
+static int cmd_help(int argc, char **argv);
+
+typedef struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *usage;
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    { "serve", cmd_serve, "serve --db PATH [--listen 127.0.0.1:8080] [--base-path /v2.0] [--threads N] [--verbose]",
+      "serve the SS12000 API until SIGTERM or SIGINT" },
+    { "demo", cmd_demo, "demo --db PATH [--scale mittkoping|city|nation] [--seed N] [--force]",
+      "create a store with the Mittköping demo data" },
+    { "client", cmd_client, "client add --db PATH NAME [--full-access] [--json] | client list --db PATH",
+      "manage API clients and their keys" },
+    { "ingest", cmd_ingest, "ingest --db PATH --kind PATHNAME FILE.json",
+      "validate and write a JSON array of entities (e.g. --kind persons)" },
+    { "delete", cmd_delete, "delete --db PATH --kind PATHNAME ID...", "delete entities, leaving tombstones" },
+    { "migrate", cmd_migrate, "migrate --db PATH", "upgrade a store's schema in place" },
+    { "version", cmd_version, "version", "print the version" },
+    { "help", cmd_help, "help", "show this help" },
+};
+
+static int cmd_help(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    printf("skolnav %s: a school-data hub serving the SS12000 API\n\nUsage:\n", SKOLNAV_VERSION);
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        printf("  skolnav %s\n      %s\n", commands[i].usage, commands[i].summary);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (sodium_init() < 0) {
+        fprintf(stderr, "skolnav: libsodium could not initialise\n");
+        return 1;
+    }
+    if (argc < 2) {
+        cmd_help(0, NULL);
+        return 2;
+    }
+    int rc = -1;
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (!strcmp(commands[i].name, argv[1]))
+            rc = commands[i].fn(argc - 2, argv + 2);
+    if (rc == -1) {
+        fprintf(stderr, "skolnav: unknown command '%s' (see 'skolnav help')\n", argv[1]);
+        rc = 2;
+    }
+    collate_thread_done();
+    return rc;
+}

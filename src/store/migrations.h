@@ -1,0 +1,37 @@
+/*
+ * Versioned schema migrations. Each step upgrades the schema by one version
+ * inside one transaction; an older file is upgraded in place on open.
+ * Append new steps; never edit a released one.
+ */
+#ifndef SKOLNAV_MIGRATIONS_H
+#define SKOLNAV_MIGRATIONS_H
+
+static const char *const sqlite_migrations[] = {
+    /* 1: entities, index rows, change feed, tombstones, clients */
+    "CREATE TABLE entity(kind INTEGER NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL,"
+    "  display TEXT, created INTEGER NOT NULL, modified INTEGER NOT NULL,"
+    "  pstart TEXT, pend TEXT, source TEXT, PRIMARY KEY(kind, id)) WITHOUT ROWID;"
+    "CREATE INDEX entity_modified ON entity(kind, modified);"
+    "CREATE TABLE idx(kind INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, id TEXT NOT NULL);"
+    "CREATE INDEX idx_value ON idx(kind, key, value, id);"
+    "CREATE INDEX idx_entity ON idx(kind, id);"
+    "CREATE TABLE sortidx(kind INTEGER NOT NULL, skey TEXT NOT NULL, v BLOB NOT NULL, id TEXT NOT NULL,"
+    "  PRIMARY KEY(kind, skey, v, id)) WITHOUT ROWID;"
+    "CREATE INDEX sortidx_entity ON sortidx(kind, id);"
+    "CREATE TABLE prel(person TEXT NOT NULL, type TEXT NOT NULL, org TEXT NOT NULL,"
+    "  pstart TEXT, pend TEXT, skind INTEGER NOT NULL, sid TEXT NOT NULL);"
+    "CREATE INDEX prel_org ON prel(type, org, person);"
+    "CREATE INDEX prel_person ON prel(person, type);"
+    "CREATE INDEX prel_source ON prel(skind, sid);"
+    "CREATE TABLE orgtree(anc TEXT NOT NULL, des TEXT NOT NULL, PRIMARY KEY(anc, des)) WITHOUT ROWID;"
+    "CREATE TABLE changes(seq INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER NOT NULL,"
+    "  id TEXT NOT NULL, op TEXT NOT NULL, at INTEGER NOT NULL);"
+    "CREATE TABLE tombstone(seq INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER NOT NULL,"
+    "  id TEXT NOT NULL, at INTEGER NOT NULL);"
+    "CREATE INDEX tombstone_at ON tombstone(at);"
+    "CREATE TABLE client(id TEXT PRIMARY KEY, name TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE,"
+    "  full_access INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, disabled INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE setting(k TEXT PRIMARY KEY, v TEXT NOT NULL);",
+};
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * A read request, as the API's query parser produces it and the store
+ * executes it: which kind, which filters (canonical values), which order,
+ * where the previous page ended. Nothing here is SQL; the store backends
+ * translate it.
+ */
+#ifndef SKOLNAV_QUERY_H
+#define SKOLNAV_QUERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/model.h"
+#include "util/uuid.h"
+
+#define QUERY_MAX_FILTERS 48
+#define QUERY_MAX_VALUES 200 /* values of one array parameter */
+
+typedef struct query_filter {
+    const param *p;
+    size_t n;
+    char **v; /* canonical: uuids lower case, date-times in time_format_ms form */
+} query_filter;
+
+typedef struct query {
+    const kind_desc *kind;
+    query_filter f[QUERY_MAX_FILTERS];
+    size_t nf;
+    const sortkey *sort; /* NULL: by id */
+    uint32_t expand;     /* bit i: kind->expands[i] requested */
+    int refnames;        /* expandReferenceNames=true */
+    long limit;          /* 0: not given */
+    char *canon;         /* the filters as a canonical query string (for page tokens) */
+
+    /* Where the previous page ended (from a page token). */
+    int has_cursor;
+    unsigned char *cur_v; /* sort value of the last row (NULL when sorting by id) */
+    size_t cur_vlen;
+    char cur_id[UUID_STR_LEN];
+
+    /* /deletedEntities */
+    int deleted;
+    int has_after;
+    int64_t after_ms;
+    uint32_t entities; /* bit per kind_id; 0 = all */
+    int64_t cur_seq;
+} query;
+
+void query_init(query *q, const kind_desc *k);
+void query_free(query *q);
+/* Adds a filter taking ownership of nothing: values are copied. */
+void query_add(query *q, const param *p, const char *const *values, size_t n);
+const query_filter *query_find(const query *q, query_op op);
+
+#endif

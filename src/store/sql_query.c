@@ -1,0 +1,432 @@
+#include "store/sql_query.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/timefmt.h"
+
+void sqlq_init(sqlq *s, int dollar)
+{
+    memset(s, 0, sizeof *s);
+    buf_init(&s->sql);
+    s->dollar = dollar;
+}
+
+void sqlq_free(sqlq *s)
+{
+    for (size_t i = 0; i < s->nb; i++)
+        free(s->b[i].owned);
+    free(s->b);
+    buf_free(&s->sql);
+}
+
+static sql_bind *next_bind(sqlq *s)
+{
+    if (s->nb == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 16;
+        s->b = xrealloc(s->b, s->cap * sizeof *s->b);
+    }
+    sql_bind *b = &s->b[s->nb++];
+    memset(b, 0, sizeof *b);
+    if (s->dollar)
+        buf_printf(&s->sql, "$%zu", s->nb);
+    else
+        buf_addc(&s->sql, '?');
+    return b;
+}
+
+void sqlq_text(sqlq *s, const char *v)
+{
+    sql_bind *b = next_bind(s);
+    b->t = B_TEXT;
+    b->s = v;
+}
+
+void sqlq_owned_text(sqlq *s, char *v)
+{
+    sql_bind *b = next_bind(s);
+    b->t = B_TEXT;
+    b->s = b->owned = v;
+}
+
+void sqlq_int(sqlq *s, int64_t v)
+{
+    sql_bind *b = next_bind(s);
+    b->t = B_INT;
+    b->i = v;
+}
+
+void sqlq_blob(sqlq *s, const void *v, size_t n)
+{
+    sql_bind *b = next_bind(s);
+    b->t = B_BLOB;
+    b->b = v;
+    b->blen = n;
+}
+
+static void add(sqlq *s, const char *text)
+{
+    buf_adds(&s->sql, text);
+}
+
+static void values_list(sqlq *s, char *const *v, size_t n)
+{
+    add(s, "(");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            add(s, ",");
+        sqlq_text(s, v[i]);
+    }
+    add(s, ")");
+}
+
+/* Organisations at or below any of the given ones. */
+static void tree_of(sqlq *s, char *const *v, size_t n)
+{
+    add(s, "(SELECT t.des FROM orgtree t WHERE t.anc IN ");
+    values_list(s, v, n);
+    add(s, ")");
+}
+
+static int has_index_key(int kind, const char *key)
+{
+    for (const index_key *ik = model_kind(kind)->index_keys; ik && ik->key; ik++)
+        if (!strcmp(ik->key, key))
+            return 1;
+    return 0;
+}
+
+/* Ids of entities of `kind` whose index row `key` holds one of the values.
+ * Activities have no members of their own: a member of one of an
+ * activity's groups is its member (DIGEST §6), so "member" on activities
+ * hops through the groups. `tree` matches organisations below the values. */
+static void ids_with(sqlq *s, int kind, const char *key, char *const *v, size_t n, int tree)
+{
+    if (kind == K_ACTIVITY && !has_index_key(kind, key)) {
+        buf_printf(&s->sql, "(SELECT a.id FROM idx a WHERE a.kind=%d AND a.key='group' AND a.value IN ", kind);
+        ids_with(s, K_GROUP, key, v, n, tree);
+        add(s, ")");
+        return;
+    }
+    buf_printf(&s->sql, "(SELECT i.id FROM idx i WHERE i.kind=%d AND i.key=", kind);
+    sqlq_text(s, key);
+    add(s, " AND i.value IN ");
+    if (tree)
+        tree_of(s, v, n);
+    else
+        values_list(s, v, n);
+    add(s, ")");
+}
+
+static void pred_via(sqlq *s, int kind, const param *p, const char *key, char *const *v, size_t n)
+{
+    int tree = !strcmp(p->name, "organisation");
+    buf_printf(&s->sql, "e.id IN (SELECT x.id FROM idx x WHERE x.kind=%d AND x.key=", kind);
+    sqlq_text(s, key);
+    add(s, " AND x.value IN ");
+    ids_with(s, p->via_kind, p->via_key, v, n, tree);
+    add(s, ")");
+}
+
+static void pred_period(sqlq *s, const param *p, const char *v)
+{
+    static const struct { query_op op; const char *col, *cmp; int open_end; } ops[] = {
+        { Q_START_LE, "e.pstart", "<=", 0 }, { Q_START_GE, "e.pstart", ">=", 0 },
+        { Q_START_GT, "e.pstart", ">", 0 },  { Q_END_LE, "e.pend", "<=", 1 },
+        { Q_END_GE, "e.pend", ">=", 1 },     { Q_END_GT, "e.pend", ">", 1 },
+    };
+    for (size_t i = 0; i < sizeof ops / sizeof *ops; i++) {
+        if (ops[i].op != p->op)
+            continue;
+        int open = ops[i].open_end || (p->flags & P_OPEN);
+        buf_printf(&s->sql, "(%s%s%s %s ", open ? ops[i].col : "", open ? " IS NULL OR " : "",
+                   ops[i].col, ops[i].cmp);
+        sqlq_text(s, v);
+        add(s, ")");
+    }
+}
+
+static void pred_meta(sqlq *s, const param *p, const char *v)
+{
+    int64_t ms = 0;
+    time_parse_datetime(v, &ms);
+    const char *col = (p->op == Q_CREATED_LE || p->op == Q_CREATED_GT) ? "e.created" : "e.modified";
+    const char *cmp = (p->op == Q_CREATED_LE || p->op == Q_MODIFIED_LE) ? "<=" : ">";
+    buf_printf(&s->sql, "%s %s ", col, cmp);
+    sqlq_int(s, ms);
+}
+
+static char *like_pattern(const char *v)
+{
+    buf b;
+    buf_init(&b);
+    buf_addc(&b, '%');
+    for (const char *p = v; *p; p++) {
+        if (*p == '%' || *p == '_' || *p == '\\')
+            buf_addc(&b, '\\');
+        buf_addc(&b, *p);
+    }
+    buf_addc(&b, '%');
+    return buf_steal(&b);
+}
+
+static void pred_names(sqlq *s, int kind, const query_filter *f)
+{
+    for (size_t i = 0; i < f->n; i++) {
+        if (i)
+            add(s, " AND ");
+        buf_printf(&s->sql, "e.id IN (SELECT i.id FROM idx i WHERE i.kind=%d AND i.key='name' AND i.value LIKE ", kind);
+        sqlq_owned_text(s, like_pattern(f->v[i]));
+        add(s, " ESCAPE '\\')");
+    }
+}
+
+static void pred_ident(sqlq *s, int kind, const query *q)
+{
+    const query_filter *v = query_find(q, Q_IDENT_VALUE), *c = query_find(q, Q_IDENT_CONTEXT);
+    buf_printf(&s->sql, "e.id IN (SELECT i.id FROM idx i WHERE i.kind=%d AND i.key=", kind);
+    if (v && c) {
+        buf b;
+        buf_init(&b);
+        buf_printf(&b, "%s\x1f%s", c->v[0], v->v[0]);
+        add(s, "'identcv' AND i.value=");
+        sqlq_owned_text(s, buf_steal(&b));
+    } else {
+        add(s, v ? "'identv' AND i.value=" : "'identc' AND i.value=");
+        sqlq_text(s, (v ? v : c)->v[0]);
+    }
+    add(s, ")");
+}
+
+/* Date conditions of relationship.* on relation alias r (open ends match). */
+static void rel_dates(sqlq *s, const query *q, const char *r)
+{
+    static const struct { query_op op; const char *col, *cmp; } ds[] = {
+        { Q_REL_START_LE, "pstart", "<=" }, { Q_REL_START_GE, "pstart", ">=" },
+        { Q_REL_END_LE, "pend", "<=" },     { Q_REL_END_GE, "pend", ">=" },
+    };
+    for (size_t i = 0; i < sizeof ds / sizeof *ds; i++) {
+        const query_filter *f = query_find(q, ds[i].op);
+        if (!f)
+            continue;
+        buf_printf(&s->sql, " AND (%s.%s IS NULL OR %s.%s %s ", r, ds[i].col, r, ds[i].col, ds[i].cmp);
+        sqlq_text(s, f->v[0]);
+        add(s, ")");
+    }
+}
+
+static void rel_org(sqlq *s, const query *q, const char *r)
+{
+    const query_filter *o = query_find(q, Q_REL_ORG);
+    if (!o)
+        return;
+    buf_printf(&s->sql, " AND %s.org IN ", r);
+    tree_of(s, o->v, o->n);
+}
+
+/* One relation type of GET /persons relationship.* (DIGEST §3.2, §9 #34). */
+static void rel_one(sqlq *s, const query *q, const char *type)
+{
+    if (!strncmp(type, "responsibleFor.", 15)) {
+        const char *child = !strcmp(type, "responsibleFor.enrolment") ? "enrolment" : "placement.child";
+        add(s, "e.id IN (SELECT g.person FROM prel g JOIN prel r ON r.person=g.org AND r.type=");
+        sqlq_text(s, child);
+        add(s, " WHERE g.type='responsibleFor'");
+        rel_org(s, q, "r");
+        rel_dates(s, q, "r");
+        add(s, ")");
+        return;
+    }
+    add(s, "(e.id IN (SELECT r.person FROM prel r WHERE r.type=");
+    sqlq_text(s, type);
+    rel_org(s, q, "r");
+    rel_dates(s, q, "r");
+    add(s, ")");
+    if (!strcmp(type, "groupMembership")) {
+        /* Staff relate to a group through their duty's assignment roles; the
+         * organisation is the group's. */
+        add(s, " OR e.id IN (SELECT r.person FROM prel r WHERE r.type='assignmentRole'");
+        const query_filter *o = query_find(q, Q_REL_ORG);
+        if (o) {
+            buf_printf(&s->sql, " AND r.org IN (SELECT gi.id FROM idx gi WHERE gi.kind=%d AND gi.key='organisation' AND gi.value IN ", K_GROUP);
+            tree_of(s, o->v, o->n);
+            add(s, ")");
+        }
+        rel_dates(s, q, "r");
+        add(s, ")");
+    }
+    add(s, ")");
+}
+
+static void pred_relationship(sqlq *s, const query *q)
+{
+    static const char *const all[] = { "enrolment", "duty", "placement.child", "placement.owner",
+                                       "responsibleFor.enrolment", "responsibleFor.placement",
+                                       "groupMembership" };
+    const query_filter *t = query_find(q, Q_REL_TYPE);
+    if (t) {
+        rel_one(s, q, t->v[0]);
+        return;
+    }
+    add(s, "(");
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
+        if (i)
+            add(s, " OR ");
+        rel_one(s, q, all[i]);
+    }
+    add(s, ")");
+}
+
+static int is_rel(query_op op)
+{
+    return op >= Q_REL_TYPE && op <= Q_REL_END_GE;
+}
+
+static int filter_pred(sqlq *s, const query *q, const query_filter *f, int *rel_done, int *ident_done)
+{
+    int kind = q->kind->id;
+    const param *p = f->p;
+    switch (p->op) {
+    case Q_EQ:
+        add(s, "e.id IN ");
+        ids_with(s, kind, p->key, f->v, f->n, 0);
+        return 0;
+    case Q_TREE:
+        add(s, "e.id IN ");
+        ids_with(s, kind, p->key, f->v, f->n, 1);
+        return 0;
+    case Q_VIA:
+        pred_via(s, kind, p, p->key, f->v, f->n);
+        return 0;
+    case Q_EITHER:
+        add(s, "(");
+        pred_via(s, kind, p, p->key, f->v, f->n);
+        add(s, " OR e.id IN ");
+        ids_with(s, kind, p->key2, f->v, f->n, 0);
+        add(s, ")");
+        return 0;
+    case Q_START_LE: case Q_START_GE: case Q_START_GT:
+    case Q_END_LE: case Q_END_GE: case Q_END_GT:
+        pred_period(s, p, f->v[0]);
+        return 0;
+    case Q_CREATED_LE: case Q_CREATED_GT: case Q_MODIFIED_LE: case Q_MODIFIED_GT:
+        pred_meta(s, p, f->v[0]);
+        return 0;
+    case Q_NAME_CONTAINS:
+        pred_names(s, kind, f);
+        return 0;
+    case Q_IDENT_VALUE: case Q_IDENT_CONTEXT:
+        if (*ident_done)
+            add(s, "1=1");
+        else
+            pred_ident(s, kind, q);
+        *ident_done = 1;
+        return 0;
+    default:
+        if (is_rel(p->op)) {
+            if (*rel_done)
+                add(s, "1=1");
+            else
+                pred_relationship(s, q);
+            *rel_done = 1;
+            return 0;
+        }
+        return -1; /* Q_CUSTOM belongs to its endpoint's own code */
+    }
+}
+
+int sql_list(const query *q, long limit, sqlq *s)
+{
+    int kind = q->kind->id;
+    const sortkey *sk = q->sort;
+    if (sk) {
+        buf_printf(&s->sql, "SELECT e.id, e.json, o.v FROM sortidx o JOIN entity e ON e.kind=o.kind AND e.id=o.id"
+                            " WHERE o.kind=%d AND o.skey=", kind);
+        sqlq_text(s, sk->name);
+        if (q->has_cursor) {
+            buf_printf(&s->sql, " AND (o.v, o.id) %s (", sk->desc ? "<" : ">");
+            sqlq_blob(s, q->cur_v ? (const void *)q->cur_v : "", q->cur_vlen);
+            add(s, ", ");
+            sqlq_text(s, q->cur_id);
+            add(s, ")");
+        }
+    } else {
+        buf_printf(&s->sql, "SELECT e.id, e.json FROM entity e WHERE e.kind=%d", kind);
+        if (q->has_cursor) {
+            add(s, " AND e.id > ");
+            sqlq_text(s, q->cur_id);
+        }
+    }
+    int rel_done = 0, ident_done = 0;
+    for (size_t i = 0; i < q->nf; i++) {
+        add(s, " AND ");
+        if (filter_pred(s, q, &q->f[i], &rel_done, &ident_done))
+            return -1;
+    }
+    if (sk)
+        add(s, sk->desc ? " ORDER BY o.v DESC, o.id DESC" : " ORDER BY o.v, o.id");
+    else
+        add(s, " ORDER BY e.id");
+    add(s, " LIMIT ");
+    sqlq_int(s, limit);
+    return 0;
+}
+
+void sql_fetch_ids(int kind, const char *const *ids, size_t n, sqlq *s)
+{
+    buf_printf(&s->sql, "SELECT e.id, e.json FROM entity e WHERE e.kind=%d AND e.id IN ", kind);
+    values_list(s, (char *const *)ids, n);
+}
+
+void sql_fetch_by_key(int kind, const char *key, int via_kind, const char *via_key,
+                      const char *const *values, size_t n, sqlq *s)
+{
+    buf_printf(&s->sql, "SELECT e.id, e.json FROM entity e WHERE e.kind=%d AND e.id IN ", kind);
+    if (via_kind == K_NONE) {
+        ids_with(s, kind, key, (char *const *)values, n, 0);
+        return;
+    }
+    buf_printf(&s->sql, "(SELECT x.id FROM idx x WHERE x.kind=%d AND x.key=", kind);
+    sqlq_text(s, key);
+    add(s, " AND x.value IN ");
+    ids_with(s, via_kind, via_key, (char *const *)values, n, 0);
+    add(s, ")");
+}
+
+void sql_display_names(int kind, const char *const *ids, size_t n, sqlq *s)
+{
+    if (kind == K_DUTY) {
+        /* A duty is named after its person: "Anna Svensson (ASV)". */
+        buf_printf(&s->sql,
+                   "SELECT d.id, d.display, p.display FROM entity d"
+                   " LEFT JOIN idx i ON i.kind=%d AND i.id=d.id AND i.key='person'"
+                   " LEFT JOIN entity p ON p.kind=%d AND p.id=i.value WHERE d.kind=%d AND d.id IN ",
+                   K_DUTY, K_PERSON, K_DUTY);
+    } else {
+        buf_printf(&s->sql, "SELECT d.id, d.display FROM entity d WHERE d.kind=%d AND d.id IN ", kind);
+    }
+    values_list(s, (char *const *)ids, n);
+}
+
+void sql_deleted(const query *q, long limit, sqlq *s)
+{
+    add(s, "SELECT seq, kind, id FROM tombstone WHERE seq > ");
+    sqlq_int(s, q->cur_seq);
+    if (q->has_after) {
+        add(s, " AND at > ");
+        sqlq_int(s, q->after_ms);
+    }
+    if (q->entities) {
+        add(s, " AND kind IN (");
+        int first = 1;
+        for (int k = 0; k < K__COUNT; k++) {
+            if (!(q->entities & (1u << k)))
+                continue;
+            buf_printf(&s->sql, "%s%d", first ? "" : ",", k);
+            first = 0;
+        }
+        add(s, ")");
+    }
+    add(s, " ORDER BY seq LIMIT ");
+    sqlq_int(s, limit);
+}

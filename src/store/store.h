@@ -1,0 +1,104 @@
+/*
+ * The store: entities as canonical JSON plus the index rows their filters,
+ * sorts and relations need, a change feed and tombstones, all written in
+ * one transaction per batch. One `store` is one connection and is used by
+ * one thread at a time; the server keeps one per worker thread.
+ *
+ * The backend is chosen by the URL given to store_open: a file path or
+ * "sqlite:PATH" is SQLite. (PostgreSQL comes behind the same interface.)
+ */
+#ifndef SKOLNAV_STORE_H
+#define SKOLNAV_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/query.h"
+#include "store/rows.h"
+
+typedef struct store store;
+
+enum { STORE_OK = 0, STORE_NOTFOUND = 1, STORE_ERR = -1 };
+
+/* Opens (creating when `create`) and migrates the store. On failure returns
+ * -1 with a message a person can act on in err. */
+int store_open(const char *url, int create, store **out, char *err, size_t errlen);
+void store_close(store *st);
+const char *store_errmsg(store *st);
+int store_schema_version(store *st);
+
+/* A write transaction. Readers never block on it (WAL). */
+int store_begin(store *st);
+int store_commit(store *st);
+void store_rollback(store *st);
+
+/* ---- entity writes (inside a transaction) */
+
+typedef struct store_meta {
+    int64_t created, modified;
+    char *json;       /* stored JSON (NULL unless asked for) */
+    char *source;     /* owning source (NULL unless asked for) */
+} store_meta;
+
+/* STORE_OK with meta filled, STORE_NOTFOUND, or STORE_ERR. want_json: also
+ * return the stored JSON (caller frees meta->json and meta->source). */
+int store_entity_meta(store *st, int kind, const char *id, int want_json, store_meta *meta);
+int store_entity_exists(store *st, int kind, const char *id);
+/* Writes an entity and replaces its derived rows; appends to the change feed. */
+int store_entity_put(store *st, int kind, const char *id, const char *json, const entity_rows *rows,
+                     int64_t created, int64_t modified, const char *source, int is_new);
+/* Removes an entity and its rows; leaves a tombstone and a change. */
+int store_entity_delete(store *st, int kind, const char *id, int64_t at);
+/* Recomputes the organisation closure (call after organisations change). */
+int store_orgtree_rebuild(store *st);
+
+/* ---- reads */
+
+typedef struct store_row {
+    const char *id;
+    const char *json;
+    size_t jsonlen;
+    const unsigned char *sortv; /* sort value, for the next page's cursor */
+    size_t sortvlen;
+} store_row;
+
+/* Called per row; a non-zero return stops the iteration (and is returned). */
+typedef int (*store_row_fn)(void *ctx, const store_row *row);
+
+/* Runs a list query: up to `limit` rows after the cursor, in order. */
+int store_list(store *st, const query *q, long limit, store_row_fn fn, void *ctx);
+/* Entities of `kind` with the given ids (order unspecified; unknown ids skipped). */
+int store_fetch_ids(store *st, int kind, const char *const *ids, size_t n, store_row_fn fn, void *ctx);
+/* Entities of `kind` having an index row `key` with one of `values`; with
+ * via_kind != K_NONE, `key` names an entity of via_kind whose row `via_key`
+ * has one of the values. Each entity at most once. */
+int store_fetch_by_key(store *st, int kind, const char *key, int via_kind, const char *via_key,
+                       const char *const *values, size_t n, store_row_fn fn, void *ctx);
+
+/* Display names for references: fn(ctx, id, name) for each id found. */
+typedef void (*store_name_fn)(void *ctx, const char *id, const char *name);
+int store_display_names(store *st, int kind, const char *const *ids, size_t n, store_name_fn fn, void *ctx);
+
+/* Tombstones after `after_seq` (and after q->after_ms when has_after), of the
+ * kinds in q->entities (0 = all), in sequence order. */
+typedef int (*store_tomb_fn)(void *ctx, int64_t seq, int kind, const char *id);
+int store_deleted(store *st, const query *q, long limit, store_tomb_fn fn, void *ctx);
+
+/* ---- settings (server secrets and the like) */
+int store_setting_get(store *st, const char *key, char **value); /* STORE_NOTFOUND when unset */
+int store_setting_set(store *st, const char *key, const char *value);
+
+/* ---- raw SQL for the modules that own their tables (clients, ...) */
+typedef struct store_stmt store_stmt;
+int store_prepare(store *st, const char *sql, store_stmt **out);
+int store_bind_text(store_stmt *s, int i, const char *v);
+int store_bind_int(store_stmt *s, int i, int64_t v);
+int store_bind_null(store_stmt *s, int i);
+/* 1 = a row is ready, 0 = done, -1 = error. */
+int store_step(store_stmt *s);
+const char *store_col_text(store_stmt *s, int i);
+int64_t store_col_int(store_stmt *s, int i);
+void store_finalize(store_stmt *s);
+int store_exec(store *st, const char *sql);
+
+#endif

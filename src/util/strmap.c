@@ -1,0 +1,82 @@
+#include "util/strmap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+
+static size_t hash(const char *s)
+{
+    size_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+void strmap_init(strmap *m)
+{
+    memset(m, 0, sizeof *m);
+}
+
+void strmap_free(strmap *m, void (*free_val)(void *))
+{
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!m->keys[i])
+            continue;
+        free(m->keys[i]);
+        if (free_val)
+            free_val(m->vals[i]);
+    }
+    free(m->keys);
+    free(m->vals);
+    strmap_init(m);
+}
+
+static size_t slot(const strmap *m, const char *key)
+{
+    size_t i = hash(key) & (m->cap - 1);
+    while (m->keys[i] && strcmp(m->keys[i], key))
+        i = (i + 1) & (m->cap - 1);
+    return i;
+}
+
+static void grow(strmap *m)
+{
+    strmap old = *m;
+    m->cap = old.cap ? old.cap * 2 : 64;
+    m->keys = xcalloc(m->cap, sizeof *m->keys);
+    m->vals = xcalloc(m->cap, sizeof *m->vals);
+    for (size_t i = 0; i < old.cap; i++) {
+        if (!old.keys[i])
+            continue;
+        size_t j = slot(m, old.keys[i]);
+        m->keys[j] = old.keys[i];
+        m->vals[j] = old.vals[i];
+    }
+    free(old.keys);
+    free(old.vals);
+}
+
+void *strmap_put(strmap *m, const char *key, void *val)
+{
+    if ((m->n + 1) * 2 > m->cap)
+        grow(m);
+    size_t i = slot(m, key);
+    if (m->keys[i]) {
+        void *prev = m->vals[i];
+        m->vals[i] = val;
+        return prev;
+    }
+    m->keys[i] = xstrdup(key);
+    m->vals[i] = val;
+    m->n++;
+    return NULL;
+}
+
+void *strmap_get(const strmap *m, const char *key)
+{
+    if (!m->cap)
+        return NULL;
+    size_t i = slot(m, key);
+    return m->keys[i] ? m->vals[i] : NULL;
+}

@@ -1,0 +1,20 @@
+/* A string-keyed hash map (open addressing) owning copies of its keys. */
+#ifndef SKOLNAV_STRMAP_H
+#define SKOLNAV_STRMAP_H
+
+#include <stddef.h>
+
+typedef struct strmap {
+    char **keys;
+    void **vals;
+    size_t cap, n;
+} strmap;
+
+void strmap_init(strmap *m);
+/* Frees keys; calls free_val on each value when given. */
+void strmap_free(strmap *m, void (*free_val)(void *));
+/* Sets key to val; returns the previous value (or NULL). */
+void *strmap_put(strmap *m, const char *key, void *val);
+void *strmap_get(const strmap *m, const char *key);
+
+#endif
