@@ -7,7 +7,7 @@
 #include "util/buf.h"
 
 #define VERSION 1
-#define MAX_TOKEN 16384
+#define MAX_TOKEN 65536
 
 static void put16(buf *b, size_t v)
 {

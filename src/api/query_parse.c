@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,7 +245,8 @@ static size_t split_values(const param *p, const char *v, char **parts, size_t m
         const char *c = strchr(s, ',');
         size_t len = c ? (size_t)(c - s) : strlen(s);
         if (n < max)
-            parts[n++] = xstrndup(s, len);
+            parts[n] = xstrndup(s, len);
+        n++;
         if (!c)
             break;
         s = c + 1;
@@ -279,6 +281,11 @@ static int collect(const qs *in, op_kind op, const kind_desc *k, pstate *st, siz
         }
         char *parts[QUERY_MAX_VALUES];
         size_t n = split_values(p, in->p[i].v, parts, QUERY_MAX_VALUES);
+        if (n > QUERY_MAX_VALUES) {
+            for (size_t j = 0; j < QUERY_MAX_VALUES; j++)
+                free(parts[j]);
+            return api_fail(e, 400, E_INVALID_PARAMETER, "parameter '%s' has more than %d values", name, QUERY_MAX_VALUES);
+        }
         for (size_t j = 0; j < n; j++) {
             if (s->n == QUERY_MAX_VALUES) {
                 for (; j < n; j++)
@@ -307,13 +314,19 @@ static void free_states(pstate *st, size_t n)
     }
 }
 
-static void add_canon(buf *b, const char *k, const char *v)
+/* Appends "k=v", or ",v" when `more` (array values share one pair: the
+ * canonical query must stay within MAX_PAIRS when parsed again). */
+static void add_canon_v(buf *b, const char *k, const char *v, int more)
 {
     static const char hex[] = "0123456789ABCDEF";
-    if (b->len)
-        buf_addc(b, '&');
-    buf_adds(b, k);
-    buf_addc(b, '=');
+    if (more) {
+        buf_addc(b, ',');
+    } else {
+        if (b->len)
+            buf_addc(b, '&');
+        buf_adds(b, k);
+        buf_addc(b, '=');
+    }
     for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
         if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' || *p == ':')
             buf_addc(b, (char)*p);
@@ -322,11 +335,18 @@ static void add_canon(buf *b, const char *k, const char *v)
     }
 }
 
+static void add_canon(buf *b, const char *k, const char *v)
+{
+    add_canon_v(b, k, v, 0);
+}
+
 static int parse_limit(const char *v, long *out, api_error *e)
 {
     char *end;
     errno = 0;
     long l = strtol(v, &end, 10);
+    if (errno == ERANGE && l == LONG_MAX && !*end && isdigit((unsigned char)v[0]))
+        errno = 0; /* all digits, just very many: the cap applies */
     if (!*v || *end || errno || l < 1 || !isdigit((unsigned char)v[0]))
         return api_fail(e, 400, E_INVALID_PARAMETER, "limit must be a whole number of at least 1, not '%s'", v);
     *out = l > LIMIT_MAX ? LIMIT_MAX : l;
@@ -349,7 +369,7 @@ static int apply(op_kind op, const kind_desc *k, pstate *st, size_t n, query *q,
         if (p == &p_token)
             continue;
         for (size_t j = 0; j < st[i].n; j++)
-            add_canon(&canon, p->name, st[i].v[j]);
+            add_canon_v(&canon, p->name, st[i].v[j], j > 0 && (p->flags & P_MULTI));
         if (p == &p_sortkey) {
             q->sort = model_sort(k, st[i].v[0]);
             if (!q->sort) {

@@ -102,6 +102,13 @@ static int has_index_key(int kind, const char *key)
  * hops through the groups. `tree` matches organisations below the values. */
 static void ids_with(sqlq *s, int kind, const char *key, char *const *v, size_t n, int tree)
 {
+    if (kind == K_CALENDAREVENT && !has_index_key(kind, key)) {
+        /* Calendar events belong to what their activity belongs to. */
+        buf_printf(&s->sql, "(SELECT c.id FROM idx c WHERE c.kind=%d AND c.key='activity' AND c.value IN ", kind);
+        ids_with(s, K_ACTIVITY, key, v, n, tree);
+        add(s, ")");
+        return;
+    }
     if (kind == K_ACTIVITY && !has_index_key(kind, key)) {
         buf_printf(&s->sql, "(SELECT a.id FROM idx a WHERE a.kind=%d AND a.key='group' AND a.value IN ", kind);
         ids_with(s, K_GROUP, key, v, n, tree);

@@ -129,6 +129,9 @@ int time_parse_datetime(const char *s, int64_t *ms)
     if (se == 60)
         se = 59; /* a leap second is kept inside its minute */
     int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - (int64_t)off * 60;
+    /* the instant must have a canonical form: 0001..9999 in UTC */
+    if (secs < days_from_civil(1, 1, 1) * 86400 || secs >= days_from_civil(10000, 1, 1) * 86400)
+        return -1;
     *ms = secs * 1000 + frac;
     return 0;
 }

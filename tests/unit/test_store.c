@@ -1,0 +1,658 @@
+/* store + ingest against a real SQLite file in a temporary directory. */
+#include "testutil.h"
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include "api/query_parse.h"
+#include "ingest/ingest.h"
+#include "store/store.h"
+#include "util/collate.h"
+#include "util/timefmt.h"
+
+typedef struct fixture {
+    char dir[256];
+    char path[300];
+    store *st;
+    ingest_result *res;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "%s/skolnav-test-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (!mkdtemp(f->dir))
+        return -1;
+    snprintf(f->path, sizeof f->path, "%s/store.db", f->dir);
+    f->res = calloc(1, sizeof *f->res);
+    char err[512];
+    if (store_open(f->path, 1, &f->st, err, sizeof err)) {
+        fprintf(stderr, "store_open: %s\n", err);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    store_close(f->st);
+    const char *suffix[] = { "", "-wal", "-shm" };
+    for (int i = 0; i < 3; i++) {
+        char p[320];
+        snprintf(p, sizeof p, "%s%s", f->path, suffix[i]);
+        unlink(p);
+    }
+    rmdir(f->dir);
+    free(f->res);
+    free(f);
+    return 0;
+}
+
+/* ---- data */
+
+#define ORG_ROOT "00000000-0000-4000-8000-000000000001"
+#define ORG_A "00000000-0000-4000-8000-00000000000a"
+#define ORG_B "00000000-0000-4000-8000-00000000000b"
+#define ORG_C "00000000-0000-4000-8000-00000000000c"
+#define MISSING "00000000-0000-4000-8000-0000000000ff"
+
+static int64_t T(const char *s)
+{
+    int64_t ms;
+    assert_int_equal(time_parse_datetime(s, &ms), 0);
+    return ms;
+}
+
+static json_t *org(const char *id, const char *name, const char *type, const char *parent, const char *start)
+{
+    json_t *o = json_pack("{ss ss ss}", "id", id, "displayName", name, "organisationType", type);
+    if (parent)
+        json_object_set_new(o, "parentOrganisation", json_pack("{ss}", "id", parent));
+    if (start)
+        json_object_set_new(o, "startDate", json_string(start));
+    return o;
+}
+
+static int ingest(fixture *f, int kind, json_t *batch, int64_t at)
+{
+    ingest_opts o = { .at_ms = at, .source = "test" };
+    int rc = ingest_batch(f->st, kind, batch, &o, f->res);
+    json_decref(batch);
+    return rc;
+}
+
+static void ingest_ok(fixture *f, int kind, json_t *batch, int64_t at)
+{
+    if (ingest(f, kind, batch, at)) {
+        const ingest_problem *p = &f->res->problems[0];
+        fail_msg("ingest failed: [%ld] %s %s: %s", p->index, p->id, p->field, p->message);
+    }
+}
+
+/* The four organisations: a tree root → A → (B, C); B is given before its parent. */
+static void load_orgs(fixture *f, int64_t at)
+{
+    json_t *b = json_array();
+    json_array_append_new(b, org(ORG_B, "Östra skolan", "Skolenhet", ORG_A, "2020-08-01"));
+    json_array_append_new(b, org(ORG_ROOT, "Mittköpings kommun", "Huvudman", NULL, NULL));
+    json_array_append_new(b, org(ORG_A, "Åsa skola", "Skola", ORG_ROOT, "2010-01-01"));
+    json_array_append_new(b, org(ORG_C, "Zelda förskola", "Skolenhet", ORG_A, "2024-01-01"));
+    ingest_ok(f, K_ORGANISATION, b, at);
+    assert_int_equal(f->res->created, 4);
+}
+
+static char *stored_json(fixture *f, int kind, const char *id, store_meta *m)
+{
+    if (store_entity_meta(f->st, kind, id, 1, m) != STORE_OK)
+        fail_msg("entity %s not found", id);
+    free(m->source);
+    m->source = NULL;
+    return m->json;
+}
+
+/* ---- tests */
+
+static void test_open_migrate(void **state)
+{
+    fixture *f = *state;
+    assert_true(store_schema_version(f->st) >= 1);
+    load_orgs(f, T("2024-01-01T00:00:00Z"));
+    assert_int_equal(store_setting_set(f->st, "k", "v1"), STORE_OK);
+    assert_int_equal(store_setting_set(f->st, "k", "v2"), STORE_OK);
+    int v = store_schema_version(f->st);
+    store_close(f->st);
+    f->st = NULL;
+
+    /* reopening keeps the data and the version, without create too */
+    char err[512] = "";
+    assert_int_equal(store_open(tu_fmt("sqlite:%s", f->path), 0, &f->st, err, sizeof err), STORE_OK);
+    assert_int_equal(store_schema_version(f->st), v);
+    assert_int_equal(store_entity_exists(f->st, K_ORGANISATION, ORG_A), STORE_OK);
+    char *val = NULL;
+    assert_int_equal(store_setting_get(f->st, "k", &val), STORE_OK);
+    assert_string_equal(val, "v2");
+    free(val);
+    assert_int_equal(store_setting_get(f->st, "nope", &val), STORE_NOTFOUND);
+    assert_null(val);
+    store_close(f->st);
+    f->st = NULL;
+
+    /* a missing file without create is refused */
+    store *st = NULL;
+    char missing[320];
+    snprintf(missing, sizeof missing, "%s/none.db", f->dir);
+    assert_int_equal(store_open(missing, 0, &st, err, sizeof err), STORE_ERR);
+    assert_null(st);
+    assert_non_null(strstr(err, "none.db"));
+    assert_int_equal(access(missing, F_OK), -1);
+
+    /* a file from a newer skolnav is refused, clearly and untouched */
+    char newer[320];
+    snprintf(newer, sizeof newer, "%s/newer.db", f->dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(newer, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "CREATE TABLE x(a); PRAGMA user_version=9999;", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    err[0] = 0;
+    assert_int_equal(store_open(newer, 1, &st, err, sizeof err), STORE_ERR);
+    assert_null(st);
+    if (!strstr(err, "9999") || !strstr(err, "newer"))
+        fail_msg("unclear message for a newer schema: %s", err);
+    assert_int_equal(sqlite3_open(newer, &db), SQLITE_OK);
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(s, 0), 9999);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    unlink(newer);
+    char side[340];
+    snprintf(side, sizeof side, "%s-wal", newer), unlink(side);
+    snprintf(side, sizeof side, "%s-shm", newer), unlink(side);
+
+    /* not a database at all */
+    char junk[320];
+    snprintf(junk, sizeof junk, "%s/junk.db", f->dir);
+    FILE *fp = fopen(junk, "w");
+    fputs("this is not an SQLite database, not even close; it is a text file of some length\n", fp);
+    fclose(fp);
+    assert_int_equal(store_open(junk, 1, &st, err, sizeof err), STORE_ERR);
+    assert_true(err[0]);
+    unlink(junk);
+    assert_int_equal(store_open("postgres://localhost/x", 1, &st, err, sizeof err), STORE_ERR);
+
+    assert_int_equal(store_open(f->path, 0, &f->st, err, sizeof err), STORE_OK);
+}
+
+static void test_ingest_references(void **state)
+{
+    fixture *f = *state;
+    int64_t t0 = T("2024-01-01T00:00:00Z");
+    load_orgs(f, t0);
+    /* a reference to a missing organisation: the whole batch is refused */
+    json_t *b = json_array();
+    json_array_append_new(b, org(TU_UUID1, "Ny skola", "Skola", ORG_ROOT, NULL));
+    json_array_append_new(b, org(TU_UUID2, "Fel skola", "Skola", MISSING, NULL));
+    assert_int_equal(ingest(f, K_ORGANISATION, b, t0), -1);
+    assert_true(f->res->nproblems >= 1);
+    assert_int_equal(f->res->problems[0].index, 1);
+    assert_string_equal(f->res->problems[0].field, "parentOrganisation");
+    assert_non_null(strstr(f->res->problems[0].message, MISSING));
+    assert_int_equal(f->res->created, 0);
+    assert_int_equal(store_entity_exists(f->st, K_ORGANISATION, TU_UUID1), STORE_NOTFOUND);
+    assert_int_equal(store_entity_exists(f->st, K_ORGANISATION, TU_UUID2), STORE_NOTFOUND);
+
+    /* a duplicate id in one batch (case differs) */
+    b = json_array();
+    json_array_append_new(b, org(TU_UUID1, "Ny skola", "Skola", NULL, NULL));
+    json_array_append_new(b, org("0B5F6C2E-3D4A-4E5F-8A6B-7C8D9E0F1A2B", "Samma", "Skola", NULL, NULL));
+    assert_int_equal(ingest(f, K_ORGANISATION, b, t0), -1);
+    assert_string_equal(f->res->problems[0].field, "id");
+    assert_int_equal(store_entity_exists(f->st, K_ORGANISATION, TU_UUID1), STORE_NOTFOUND);
+
+    /* an invalid record: nothing written */
+    b = json_array();
+    json_array_append_new(b, org(TU_UUID1, "Ny skola", "Skola", NULL, NULL));
+    json_array_append_new(b, org(TU_UUID2, "Fel", "Skolan", NULL, NULL));
+    assert_int_equal(ingest(f, K_ORGANISATION, b, t0), -1);
+    assert_int_equal(f->res->problems[0].index, 1);
+    assert_int_equal(store_entity_exists(f->st, K_ORGANISATION, TU_UUID1), STORE_NOTFOUND);
+
+    /* not an array; kinds that cannot be ingested */
+    assert_int_equal(ingest(f, K_ORGANISATION, json_object(), t0), -1);
+    assert_int_equal(ingest(f, K_AGGREGATEDATTENDANCE, json_array(), t0), -1);
+    ingest_ok(f, K_ORGANISATION, json_array(), t0);
+
+    /* persons referring to the store's organisations (through enrolments) */
+    const field *en = model_field(model_kind(K_PERSON)->fields, "enrolments");
+    assert_non_null(en);
+    assert_non_null(model_field(en->sub, "enroledAt"));
+    json_t *p = tu_min_entity(K_PERSON);
+    json_object_set_new(p, "id", json_string(TU_UUID3));
+    json_object_set_new(p, "givenName", json_string("Åsa"));
+    json_object_set_new(p, "familyName", json_string("Berg"));
+    json_t *item = tu_min_object(en->sub, 0);
+    json_object_set_new(item, "enroledAt", json_pack("{ss}", "id", ORG_B));
+    json_object_set_new(p, "enrolments", json_pack("[o]", item));
+    json_t *bad_p = json_deep_copy(p);
+    json_object_set_new(json_array_get(json_object_get(bad_p, "enrolments"), 0), "enroledAt", json_pack("{ss}", "id", MISSING));
+    json_object_set_new(bad_p, "id", json_string(TU_UUID1));
+    assert_int_equal(ingest(f, K_PERSON, json_pack("[O o]", p, bad_p), t0), -1);
+    assert_string_equal(f->res->problems[0].field, "enrolments[0].enroledAt");
+    assert_int_equal(store_entity_exists(f->st, K_PERSON, TU_UUID3), STORE_NOTFOUND);
+    ingest_ok(f, K_PERSON, json_pack("[o]", p), t0);
+    assert_int_equal(f->res->created, 1);
+    assert_int_equal(store_entity_exists(f->st, K_PERSON, TU_UUID3), STORE_OK);
+    /* a person id is not an organisation */
+    assert_int_equal(store_entity_exists(f->st, K_ORGANISATION, TU_UUID3), STORE_NOTFOUND);
+
+    /* skip_ref_check trusts the references */
+    ingest_opts o = { .at_ms = t0, .skip_ref_check = 1 };
+    b = json_array();
+    json_array_append_new(b, org(TU_UUID2, "Betrodd", "Skola", MISSING, NULL));
+    assert_int_equal(ingest_batch(f->st, K_ORGANISATION, b, &o, f->res), 0);
+    json_decref(b);
+}
+
+static void test_meta_modified(void **state)
+{
+    fixture *f = *state;
+    int64_t t0 = T("2024-01-01T00:00:00Z"), t1 = T("2024-02-01T00:00:00Z"), t2 = T("2024-03-01T00:00:00Z");
+    load_orgs(f, t0);
+    store_meta m;
+    char *j0 = stored_json(f, K_ORGANISATION, ORG_A, &m);
+    assert_int_equal(m.created, t0);
+    assert_int_equal(m.modified, t0);
+    json_t *doc = json_loads(j0, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "meta"), "modified")),
+                        "2024-01-01T00:00:00.000Z");
+    json_decref(doc);
+
+    /* the same content again (upper-case ids, a displayName in the
+     * reference, a meta of its own) changes nothing */
+    json_t *same = org("00000000-0000-4000-8000-00000000000A", "Åsa skola", "Skola", ORG_ROOT, "2010-01-01");
+    json_object_set_new(json_object_get(same, "parentOrganisation"), "displayName", json_string("x"));
+    json_object_set_new(same, "meta", json_pack("{ss ss}", "created", "2000-01-01T00:00:00Z", "modified", "2000-01-01T00:00:00Z"));
+    ingest_ok(f, K_ORGANISATION, json_pack("[o]", same), t1);
+    assert_int_equal(f->res->unchanged, 1);
+    assert_int_equal(f->res->updated, 0);
+    char *j1 = stored_json(f, K_ORGANISATION, ORG_A, &m);
+    assert_int_equal(m.modified, t0);
+    assert_string_equal(j0, j1);
+    free(j1);
+
+    /* a change bumps modified, keeps created */
+    ingest_ok(f, K_ORGANISATION, json_pack("[o]", org(ORG_A, "Åsa skola", "Skola", ORG_ROOT, "2011-01-01")), t2);
+    assert_int_equal(f->res->updated, 1);
+    char *j2 = stored_json(f, K_ORGANISATION, ORG_A, &m);
+    assert_int_equal(m.created, t0);
+    assert_int_equal(m.modified, t2);
+    assert_non_null(strstr(j2, "2011-01-01"));
+    assert_non_null(strstr(j2, "\"created\":\"2024-01-01T00:00:00.000Z\""));
+    free(j2);
+    free(j0);
+}
+
+typedef struct tombs {
+    int64_t seq[16];
+    int kind[16];
+    char id[16][UUID_STR_LEN];
+    int n;
+} tombs;
+
+static int tomb_fn(void *ctx, int64_t seq, int kind, const char *id)
+{
+    tombs *t = ctx;
+    assert_true(t->n < 16);
+    t->seq[t->n] = seq;
+    t->kind[t->n] = kind;
+    snprintf(t->id[t->n], UUID_STR_LEN, "%s", id);
+    t->n++;
+    return 0;
+}
+
+static void test_delete_tombstone(void **state)
+{
+    fixture *f = *state;
+    int64_t t0 = T("2024-01-01T00:00:00Z"), t1 = T("2024-05-01T00:00:00Z");
+    load_orgs(f, t0);
+    ingest_opts o = { .at_ms = t1 };
+    const char *ids[] = { "00000000-0000-4000-8000-00000000000C" };
+    assert_int_equal(ingest_delete(f->st, K_ORGANISATION, ids, 1, &o, f->res), 0);
+    assert_int_equal(f->res->deleted, 1);
+    assert_int_equal(store_entity_exists(f->st, K_ORGANISATION, ORG_C), STORE_NOTFOUND);
+    /* unknown and malformed ids are problems; nothing is deleted then */
+    const char *bad[] = { ORG_B, MISSING };
+    assert_int_equal(ingest_delete(f->st, K_ORGANISATION, bad, 2, &o, f->res), -1);
+    assert_int_equal(f->res->deleted, 0);
+    assert_int_equal(store_entity_exists(f->st, K_ORGANISATION, ORG_B), STORE_OK);
+    const char *notuuid[] = { "nope" };
+    assert_int_equal(ingest_delete(f->st, K_ORGANISATION, notuuid, 1, &o, f->res), -1);
+
+    query q;
+    query_init(&q, NULL);
+    q.deleted = 1;
+    tombs t = { 0 };
+    assert_int_equal(store_deleted(f->st, &q, 100, tomb_fn, &t), STORE_OK);
+    assert_int_equal(t.n, 1);
+    assert_int_equal(t.kind[0], K_ORGANISATION);
+    assert_string_equal(t.id[0], ORG_C);
+    /* filtered by time and kind, paged by sequence */
+    q.has_after = 1;
+    q.after_ms = t1;
+    memset(&t, 0, sizeof t);
+    assert_int_equal(store_deleted(f->st, &q, 100, tomb_fn, &t), STORE_OK);
+    assert_int_equal(t.n, 0); /* after is exclusive */
+    q.after_ms = t1 - 1;
+    assert_int_equal(store_deleted(f->st, &q, 100, tomb_fn, &t), STORE_OK);
+    assert_int_equal(t.n, 1);
+    q.has_after = 0;
+    q.entities = 1u << K_PERSON;
+    memset(&t, 0, sizeof t);
+    assert_int_equal(store_deleted(f->st, &q, 100, tomb_fn, &t), STORE_OK);
+    assert_int_equal(t.n, 0);
+    q.entities = 0;
+    const char *two[] = { ORG_B };
+    assert_int_equal(ingest_delete(f->st, K_ORGANISATION, two, 1, &o, f->res), 0);
+    memset(&t, 0, sizeof t);
+    assert_int_equal(store_deleted(f->st, &q, 1, tomb_fn, &t), STORE_OK);
+    assert_int_equal(t.n, 1);
+    q.cur_seq = t.seq[0];
+    assert_int_equal(store_deleted(f->st, &q, 1, tomb_fn, &t), STORE_OK);
+    assert_int_equal(t.n, 2);
+    assert_string_equal(t.id[1], ORG_B);
+    assert_true(t.seq[1] > t.seq[0]);
+    query_free(&q);
+    /* a deleted entity can come back */
+    ingest_ok(f, K_ORGANISATION, json_pack("[o]", org(ORG_C, "Zelda förskola", "Skolenhet", ORG_A, NULL)), t1);
+    assert_int_equal(f->res->created, 1);
+}
+
+/* ---- lists */
+
+typedef struct rows {
+    char id[64][UUID_STR_LEN];
+    char name[64][128];
+    unsigned char *sortv[64];
+    size_t sortvlen[64];
+    int n;
+} rows;
+
+static int row_fn(void *ctx, const store_row *r)
+{
+    rows *x = ctx;
+    assert_true(x->n < 64);
+    snprintf(x->id[x->n], UUID_STR_LEN, "%s", r->id);
+    json_t *doc = json_loadb(r->json, r->jsonlen, 0, NULL);
+    assert_non_null(doc);
+    snprintf(x->name[x->n], 128, "%s", json_string_value(json_object_get(doc, "displayName")));
+    assert_string_equal(json_string_value(json_object_get(doc, "id")), r->id);
+    json_decref(doc);
+    x->sortv[x->n] = r->sortvlen ? malloc(r->sortvlen) : NULL;
+    if (r->sortvlen)
+        memcpy(x->sortv[x->n], r->sortv, r->sortvlen);
+    x->sortvlen[x->n] = r->sortvlen;
+    x->n++;
+    return 0;
+}
+
+static void rows_clear(rows *x)
+{
+    for (int i = 0; i < x->n; i++)
+        free(x->sortv[i]);
+    memset(x, 0, sizeof *x);
+}
+
+static void list(fixture *f, const char *raw, rows *out)
+{
+    qs in;
+    api_error e;
+    query q;
+    assert_int_equal(qs_parse(raw, &in, &e), 0);
+    if (query_parse(OPK_LIST, model_kind(K_ORGANISATION), &in, NULL, &q, &e))
+        fail_msg("'%s': %s", raw, e.message);
+    qs_free(&in);
+    rows_clear(out);
+    if (store_list(f->st, &q, 100, row_fn, out) != STORE_OK)
+        fail_msg("store_list '%s': %s", raw, store_errmsg(f->st));
+    query_free(&q);
+}
+
+static int has(const rows *x, const char *id)
+{
+    for (int i = 0; i < x->n; i++)
+        if (!strcmp(x->id[i], id))
+            return 1;
+    return 0;
+}
+
+static void test_list_filters(void **state)
+{
+    fixture *f = *state;
+    load_orgs(f, T("2024-01-01T00:00:00Z"));
+    ingest_ok(f, K_ORGANISATION, json_pack("[o]", org(ORG_B, "Östra skolan", "Skolenhet", ORG_A, "2020-08-02")),
+              T("2024-02-01T00:00:00Z"));
+    ingest_ok(f, K_ORGANISATION, json_pack("[o]", org(ORG_C, "Zelda förskola", "Skolenhet", ORG_A, "2024-01-02")),
+              T("2024-03-01T00:00:00Z"));
+    rows r = { 0 };
+    list(f, "", &r);
+    assert_int_equal(r.n, 4);
+    for (int i = 1; i < r.n; i++)
+        assert_true(strcmp(r.id[i - 1], r.id[i]) < 0); /* by id without sortkey */
+
+    list(f, "type=Skolenhet", &r);
+    assert_int_equal(r.n, 2);
+    assert_true(has(&r, ORG_B) && has(&r, ORG_C));
+    list(f, "type=Skolenhet,Huvudman", &r);
+    assert_int_equal(r.n, 3);
+    list(f, "type=Bolag", &r);
+    assert_int_equal(r.n, 0);
+    list(f, "parent=" ORG_A, &r);
+    assert_int_equal(r.n, 2);
+    list(f, "parent=00000000-0000-4000-8000-00000000000A&type=Skolenhet", &r);
+    assert_int_equal(r.n, 2);
+    list(f, "parent=" ORG_ROOT "&type=Skolenhet", &r);
+    assert_int_equal(r.n, 0);
+
+    /* date window; organisations without a startDate count as open */
+    list(f, "startDate.onOrAfter=2020-08-02", &r);
+    assert_int_equal(r.n, 3); /* B (on the day), C, and the root without a start */
+    assert_true(has(&r, ORG_B) && has(&r, ORG_C) && has(&r, ORG_ROOT));
+    list(f, "startDate.onOrBefore=2020-08-01", &r);
+    assert_int_equal(r.n, 2);
+    assert_true(has(&r, ORG_A) && has(&r, ORG_ROOT));
+    list(f, "startDate.onOrAfter=2015-01-01&startDate.onOrBefore=2023-12-31&type=Skolenhet", &r);
+    assert_int_equal(r.n, 1);
+    assert_true(has(&r, ORG_B));
+
+    /* meta.modified: after is exclusive, before inclusive */
+    list(f, "meta.modified.after=2024-02-01T00:00:00Z", &r);
+    assert_int_equal(r.n, 1);
+    assert_true(has(&r, ORG_C));
+    list(f, "meta.modified.after=2024-02-01T00:59:59.999%2B01:00", &r);
+    assert_int_equal(r.n, 2);
+    list(f, "meta.modified.before=2024-02-01T00:00:00Z", &r);
+    assert_int_equal(r.n, 3);
+    assert_false(has(&r, ORG_C));
+    list(f, "meta.modified.before=2024-01-31T23:59:59.999Z", &r);
+    assert_int_equal(r.n, 2);
+    list(f, "meta.modified.after=2024-01-01T00:00:00Z&meta.modified.before=2024-02-01T00:00:00Z", &r);
+    assert_int_equal(r.n, 1);
+    assert_true(has(&r, ORG_B));
+    list(f, "meta.created.before=2024-01-01T00:00:00Z", &r);
+    assert_int_equal(r.n, 4);
+    list(f, "meta.created.after=2024-01-01T00:00:00Z", &r);
+    assert_int_equal(r.n, 0);
+    rows_clear(&r);
+}
+
+/* Pages through organisations sorted by `sortkey`, limit per page, and
+ * returns every id in page order. */
+static int page_all(fixture *f, const char *sortkey, long limit, rows *all)
+{
+    const kind_desc *k = model_kind(K_ORGANISATION);
+    query q;
+    query_init(&q, k);
+    q.sort = sortkey ? model_sort(k, sortkey) : NULL;
+    if (sortkey)
+        assert_non_null(q.sort);
+    memset(all, 0, sizeof *all);
+    int pages = 0;
+    for (;;) {
+        rows page = { 0 };
+        assert_int_equal(store_list(f->st, &q, limit, row_fn, &page), STORE_OK);
+        pages++;
+        assert_true(page.n <= limit);
+        for (int i = 0; i < page.n; i++) {
+            assert_true(all->n < 64);
+            memcpy(all->id[all->n], page.id[i], UUID_STR_LEN);
+            memcpy(all->name[all->n], page.name[i], 128);
+            all->n++;
+        }
+        if (page.n < limit) {
+            rows_clear(&page);
+            break;
+        }
+        /* the cursor: last row's sort value and id */
+        free(q.cur_v);
+        q.has_cursor = 1;
+        q.cur_v = page.sortv[page.n - 1];
+        q.cur_vlen = page.sortvlen[page.n - 1];
+        page.sortv[page.n - 1] = NULL;
+        memcpy(q.cur_id, page.id[page.n - 1], UUID_STR_LEN);
+        rows_clear(&page);
+        assert_true(pages < 100);
+    }
+    query_free(&q);
+    return pages;
+}
+
+static void test_keyset_paging(void **state)
+{
+    fixture *f = *state;
+    load_orgs(f, T("2024-01-01T00:00:00Z"));
+    /* more organisations, some with equal names (ties broken by id) */
+    const char *names[] = { "Anna skola", "anna skola", "Émile skola", "Erik skola", "Edvin skola", "Ärla skola",
+                            "Anna skola", "Bertil skola", "Östen skola", "Åsa skola", "Zorn skola", "Oskar skola" };
+    json_t *b = json_array();
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char id[UUID_STR_LEN];
+        snprintf(id, sizeof id, "00000000-0000-4000-8000-0000000001%02zx", (sizeof names / sizeof *names - i) * 7);
+        json_array_append_new(b, org(id, names[i], "Skolenhet", ORG_A, NULL));
+    }
+    ingest_ok(f, K_ORGANISATION, b, T("2024-01-02T00:00:00Z"));
+    int total = 4 + (int)(sizeof names / sizeof *names);
+
+    for (long limit = 1; limit <= 5; limit++) {
+        rows all;
+        int pages = page_all(f, "DisplayNameAsc", limit, &all);
+        assert_int_equal(all.n, total);
+        assert_true(pages >= total / limit);
+        for (int i = 0; i < all.n; i++)
+            for (int j = 0; j < i; j++)
+                if (!strcmp(all.id[i], all.id[j]))
+                    fail_msg("limit %ld: %s seen twice", limit, all.id[i]);
+        for (int i = 1; i < all.n; i++) {
+            int c = collate_cmp(all.name[i - 1], all.name[i]);
+            if (c > 0 || (c == 0 && strcmp(all.id[i - 1], all.id[i]) >= 0))
+                fail_msg("limit %ld: '%s' (%s) sorted before '%s' (%s)", limit, all.name[i - 1], all.id[i - 1],
+                         all.name[i], all.id[i]);
+        }
+        /* Swedish order: Zorn < Åsa < Ärla < Östen, Émile among the E's */
+        int zi = -1, ai = -1, oi = -1, ei = -1, edv = -1, eri = -1;
+        for (int i = 0; i < all.n; i++) {
+            if (!strcmp(all.name[i], "Zorn skola")) zi = i;
+            if (!strcmp(all.name[i], "Åsa skola")) ai = i;
+            if (!strcmp(all.name[i], "Östen skola")) oi = i;
+            if (!strcmp(all.name[i], "Émile skola")) ei = i;
+            if (!strcmp(all.name[i], "Edvin skola")) edv = i;
+            if (!strcmp(all.name[i], "Erik skola")) eri = i;
+        }
+        assert_true(zi < ai && ai < oi);
+        assert_true(edv < ei && ei < eri);
+
+        /* by id, and ModifiedDesc */
+        page_all(f, NULL, limit, &all);
+        assert_int_equal(all.n, total);
+        for (int i = 1; i < all.n; i++)
+            assert_true(strcmp(all.id[i - 1], all.id[i]) < 0);
+        page_all(f, "ModifiedDesc", limit, &all);
+        assert_int_equal(all.n, total);
+        for (int i = 0; i < all.n; i++)
+            for (int j = 0; j < i; j++)
+                assert_string_not_equal(all.id[i], all.id[j]);
+        /* the four from the first batch (older) come last */
+        for (int i = all.n - 4; i < all.n; i++)
+            assert_true(!strcmp(all.id[i], ORG_ROOT) || !strcmp(all.id[i], ORG_A) || !strcmp(all.id[i], ORG_B) ||
+                        !strcmp(all.id[i], ORG_C));
+    }
+}
+
+/* Filters and paging through the public route: query_parse → token → store. */
+static void test_paging_with_filter(void **state)
+{
+    fixture *f = *state;
+    load_orgs(f, T("2024-01-01T00:00:00Z"));
+    json_t *b = json_array();
+    for (int i = 0; i < 9; i++) {
+        char id[UUID_STR_LEN];
+        snprintf(id, sizeof id, "00000000-0000-4000-8000-0000000002%02x", i);
+        json_array_append_new(b, org(id, tu_fmt("Skola %c", 'I' - i), i % 3 ? "Skolenhet" : "Skola", ORG_A, NULL));
+    }
+    ingest_ok(f, K_ORGANISATION, b, T("2024-01-02T00:00:00Z"));
+    static const unsigned char key[PAGETOKEN_KEYLEN] = "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk";
+    token_ctx tc = { key, TU_UUID1 };
+    char raw[2048] = "type=Skolenhet&sortkey=DisplayNameAsc&limit=2";
+    rows seen = { 0 };
+    for (int pages = 0;; pages++) {
+        assert_true(pages < 20);
+        qs in;
+        api_error e;
+        query q;
+        assert_int_equal(qs_parse(raw, &in, &e), 0);
+        if (query_parse(OPK_LIST, model_kind(K_ORGANISATION), &in, &tc, &q, &e))
+            fail_msg("%s", e.message);
+        qs_free(&in);
+        rows page = { 0 };
+        assert_int_equal(store_list(f->st, &q, q.limit, row_fn, &page), STORE_OK);
+        for (int i = 0; i < page.n; i++) {
+            assert_false(has(&seen, page.id[i]));
+            memcpy(seen.id[seen.n], page.id[i], UUID_STR_LEN);
+            memcpy(seen.name[seen.n], page.name[i], 128);
+            seen.n++;
+        }
+        if (page.n < q.limit) {
+            rows_clear(&page);
+            query_free(&q);
+            break;
+        }
+        char *tok = query_next_token(&q, &tc, page.id[page.n - 1], page.sortv[page.n - 1], page.sortvlen[page.n - 1], 0);
+        snprintf(raw, sizeof raw, "pageToken=%s", tok);
+        free(tok);
+        rows_clear(&page);
+        query_free(&q);
+    }
+    /* 6 of the 9 plus B and C */
+    assert_int_equal(seen.n, 8);
+    for (int i = 1; i < seen.n; i++)
+        assert_true(collate_cmp(seen.name[i - 1], seen.name[i]) <= 0);
+    assert_false(has(&seen, ORG_A));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_open_migrate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ingest_references, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_meta_modified, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delete_tombstone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_filters, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keyset_paging, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_paging_with_filter, setup, teardown),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    collate_thread_done();
+    return rc;
+}
