@@ -275,6 +275,9 @@ static json_t *make_assignment_role(json_t *duty, json_t *item)
 int expand_apply(store *st, const kind_desc *k, uint32_t mask, json_t **objs, size_t n, api_error *e)
 {
     int rc = 0;
+    /* Asked-for expansion always shows, even when it found nothing. */
+    for (size_t i = 0; i < n; i++)
+        embedded(objs[i]);
     for (const expand *x = k->expands; x && x->name && !rc; x++) {
         if (!(mask & (1u << (x - k->expands))))
             continue;
