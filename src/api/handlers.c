@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/serialize.h"
 #include "util/strmap.h"
@@ -353,6 +354,21 @@ static int split_path(const char *path, const kind_desc **k, route_shape *shape,
     }
     *shape = R_ITEM;
     snprintf(id, idlen, "%s", rest);
+    return 0;
+}
+
+int api_routes(const char *method, const char *path)
+{
+    const kind_desc *k = NULL;
+    route_shape shape;
+    char id[128];
+    if (split_path(path, &k, &shape, id, sizeof id))
+        return 0;
+    for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
+        const route *r = &routes[i];
+        if (r->shape == shape && !strcasecmp(r->method, method) && (!k || !r->need_op || (k->ops & r->need_op)))
+            return 1;
+    }
     return 0;
 }
 

@@ -33,6 +33,9 @@ typedef struct response {
 
 /* Serves one authenticated API request. Always fills rs. */
 void api_handle(request *rq, response *rs);
+/* 1 when api_handle serves method (any case) on path, a path below the
+ * base path as the OpenAPI document writes it ("/persons/{id}"). */
+int api_routes(const char *method, const char *path);
 /* Fills rs with the Error body of e. */
 void api_error_response(const api_error *e, response *rs);
 

@@ -353,6 +353,25 @@ static int parse_limit(const char *v, long *out, api_error *e)
     return 0;
 }
 
+/* Adds the expand values of one parameter to *mask. */
+static int parse_expand(const kind_desc *k, const pstate *ps, uint32_t *mask, api_error *e)
+{
+    for (size_t j = 0; j < ps->n; j++) {
+        const expand *x = model_expand(k, ps->v[j]);
+        if (!x) {
+            buf b;
+            buf_init(&b);
+            for (const expand *y = k->expands; y->name; y++)
+                buf_printf(&b, "%s%s", b.len ? ", " : "", y->name);
+            api_fail(e, 400, E_INVALID_PARAMETER, "expand '%s' is not one of %s", ps->v[j], b.data);
+            buf_free(&b);
+            return -1;
+        }
+        *mask |= 1u << (x - k->expands);
+    }
+    return 0;
+}
+
 /* Applies the collected parameters to q. */
 static int apply(op_kind op, const kind_desc *k, pstate *st, size_t n, query *q, api_error *e)
 {
@@ -382,19 +401,8 @@ static int apply(op_kind op, const kind_desc *k, pstate *st, size_t n, query *q,
                 goto bad;
             }
         } else if (p == &p_expand) {
-            for (size_t j = 0; j < st[i].n; j++) {
-                const expand *x = model_expand(k, st[i].v[j]);
-                if (!x) {
-                    buf b;
-                    buf_init(&b);
-                    for (const expand *y = k->expands; y->name; y++)
-                        buf_printf(&b, "%s%s", b.len ? ", " : "", y->name);
-                    api_fail(e, 400, E_INVALID_PARAMETER, "expand '%s' is not one of %s", st[i].v[j], b.data);
-                    buf_free(&b);
-                    goto bad;
-                }
-                q->expand |= 1u << (x - k->expands);
-            }
+            if (parse_expand(k, &st[i], &q->expand, e))
+                goto bad;
         } else if (p == &p_refnames) {
             q->refnames = !strcmp(st[i].v[0], "true");
         } else if (p == &p_after) {
@@ -444,11 +452,19 @@ static int resume(op_kind op, const kind_desc *k, pstate *st, size_t n, const ch
                   const token_ctx *tc, query *out, api_error *e)
 {
     long limit = 0;
+    uint32_t expand = 0;
+    int refnames = -1, has_expand = 0;
     for (size_t i = 0; i < n; i++) {
         const param *p = st[i].p;
         if (p == &p_limit) {
             if (parse_limit(st[i].v[0], &limit, e))
                 return -1;
+        } else if (p == &p_expand) {
+            has_expand = 1;
+            if (parse_expand(k, &st[i], &expand, e))
+                return -1;
+        } else if (p == &p_refnames) {
+            refnames = !strcmp(st[i].v[0], "true");
         } else if (p != &p_token) {
             return api_fail(e, 400, E_INVALID_FILTER,
                             "pageToken cannot be combined with %s; a page token carries its query, only limit may change",
@@ -473,6 +489,15 @@ static int resume(op_kind op, const kind_desc *k, pstate *st, size_t n, const ch
     if (rc) {
         pagetoken_free(&t);
         return api_fail(e, 400, E_INVALID_PAGE_TOKEN, "pageToken holds a query this server no longer accepts; start again without it");
+    }
+    /* expand and expandReferenceNames are presentation, not filters:
+     * clients that resend them unchanged with every page are served, a
+     * change between pages is refused like any other. */
+    if ((has_expand && expand != out->expand) || (refnames >= 0 && refnames != out->refnames)) {
+        pagetoken_free(&t);
+        return api_fail(e, 400, E_INVALID_FILTER,
+                        "%s differs from the first page's; a page token keeps the query it was issued for",
+                        has_expand && expand != out->expand ? "expand" : "expandReferenceNames");
     }
     out->has_cursor = 1;
     out->cur_v = t.sortv;

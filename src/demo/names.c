@@ -182,3 +182,14 @@ const demo_programme demo_programmes[] = {
         { "EEAUT", "Automation", { 35, 26, -1, -1, -1, -1 } } }, 2 },
 };
 const size_t demo_n_programmes = N(demo_programmes);
+
+/* The anpassad gymnasieskola's national programmes: all yrkesprogram. */
+const demo_programme_brief demo_gys_programmes[] = {
+    { "AHA", "Programmet för administration, handel och varuhantering" },
+    { "ESA", "Estetiska programmet (anpassad gymnasieskola)" },
+    { "FAA", "Programmet för fastighet, anläggning och byggnation" },
+    { "HVA", "Programmet för hälsa, vård och omsorg" },
+    { "HRA", "Programmet för hotell, restaurang och bageri" },
+    { "SMA", "Programmet för skog, mark och djur" },
+};
+const size_t demo_n_gys_programmes = N(demo_gys_programmes);

@@ -61,4 +61,10 @@ typedef struct demo_programme {
 extern const demo_programme demo_programmes[];
 extern const size_t demo_n_programmes;
 
+typedef struct demo_programme_brief {
+    const char *code, *name;
+} demo_programme_brief;
+extern const demo_programme_brief demo_gys_programmes[];
+extern const size_t demo_n_gys_programmes;
+
 #endif

@@ -812,6 +812,9 @@ IN_SCOPE = [
     "activities", "resources", "rooms",
 ]
 WITH_LOOKUP = [ep for ep in IN_SCOPE if ("POST", "/%s/lookup" % ep) in OPERATIONS]
+# Syllabus is the one register schema in 2.1 with no reference properties:
+# it is referred to, never refers.
+WITH_REFERENCES = [ep for ep in IN_SCOPE if ep != "syllabuses"]
 
 # Endpoints that come later (tests marked `later`, skipped while the server's
 # document lacks the path).
@@ -819,6 +822,19 @@ LATER = [
     "calendarEvents", "attendances", "attendanceEvents", "attendanceSchedule",
     "grades", "absences", "aggregatedAttendance", "subscriptions",
 ]
+
+# Operations of 2.1 the server does not answer yet (issue 3), and so leaves
+# out of its openapi.json. Shrinks to nothing as they land.
+NOT_YET_SERVED = {
+    ("POST", "/attendances"), ("DELETE", "/attendances/{id}"),
+    ("POST", "/attendanceEvents"), ("DELETE", "/attendanceEvents/{id}"),
+    ("POST", "/attendanceSchedule"), ("DELETE", "/attendanceSchedule/{id}"),
+    ("POST", "/absences"), ("DELETE", "/absences/{id}"),
+    ("GET", "/aggregatedAttendance"),
+    ("GET", "/subscriptions"), ("POST", "/subscriptions"),
+    ("GET", "/subscriptions/{id}"), ("PATCH", "/subscriptions/{id}"), ("DELETE", "/subscriptions/{id}"),
+    ("POST", "/log/"), ("POST", "/statistics/"),
+}
 
 # Entity schema of one item (GET /{id} and list items).
 ITEM_SCHEMA = {

@@ -2,6 +2,8 @@
 equals the subset computed client-side from a full walk; malformed values
 are rejected with 400 naming the parameter."""
 
+import datetime
+
 import pytest
 
 from apihelp import assert_error, parse_dt, sample, with_offset
@@ -83,7 +85,15 @@ def c_dates(ep, field):
 
 
 def c_meta(ep, field):
-    return lambda ds: sorted({it["meta"][field] for it in ds.items(ep)}, key=parse_dt)
+    """Every stamp in the data, plus one a millisecond before the earliest
+    (the only `after` value that selects a kind stamped all at once)."""
+    def pick(ds):
+        vals = sorted({it["meta"][field] for it in ds.items(ep)}, key=parse_dt)
+        if vals:
+            first = parse_dt(vals[0]) - datetime.timedelta(milliseconds=1)
+            vals.insert(0, first.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (first.microsecond // 1000))
+        return vals
+    return pick
 
 
 def c_org_ids(ds):

@@ -4,7 +4,7 @@ import jsonschema
 import pytest
 
 from apihelp import oas_to_jsonschema
-from spec_facts import (ALL_PATHS, DELETED_KEYS, IN_SCOPE, ITEM_SCHEMA, OPERATIONS,
+from spec_facts import (ALL_PATHS, NOT_YET_SERVED, DELETED_KEYS, IN_SCOPE, ITEM_SCHEMA, OPERATIONS,
                         RESPONSE_FIXES)
 
 
@@ -45,11 +45,20 @@ def test_in_scope_paths_present(served_paths):
     assert not missing, sorted(missing)
 
 
-@pytest.mark.later
-def test_all_59_paths_present(served_paths):
+def test_document_lists_exactly_the_served_operations(openapi_doc):
+    """All 2.1 operations but those not served yet; those, absent."""
     assert len(ALL_PATHS) == 59
-    missing = set(ALL_PATHS) - served_paths
-    assert not missing, "missing: %s" % sorted(missing)
+    listed = {(m.upper(), p) for p, item in openapi_doc["paths"].items() for m in item}
+    assert listed == set(OPERATIONS) - NOT_YET_SERVED, (
+        "missing: %s; unexpected: %s" % (sorted(set(OPERATIONS) - NOT_YET_SERVED - listed),
+                                        sorted(listed - (set(OPERATIONS) - NOT_YET_SERVED))))
+
+
+@pytest.mark.parametrize("method,path", sorted(NOT_YET_SERVED))
+def test_operations_not_yet_served_answer_404_or_405(api, method, path):
+    r = api.request(method, path.replace("{id}", "00000000-0000-4000-8000-000000000000"), json_body={})
+    assert r.status_code in (404, 405), (method, path, r.status_code)
+    assert r.json().get("code")
 
 
 def test_bearer_security(openapi_doc):
@@ -63,6 +72,8 @@ OPS = sorted(OPERATIONS)
 
 @pytest.mark.parametrize("method,path", OPS, ids=["%s %s" % o for o in OPS])
 def test_operation_parameters(openapi_doc, served_paths, method, path):
+    if (method, path) in NOT_YET_SERVED:
+        pytest.skip("%s %s not served yet" % (method, path))
     if path not in served_paths:
         if is_in_scope(path):
             pytest.fail("in-scope path %s missing" % path)
@@ -97,7 +108,7 @@ def test_operation_parameters(openapi_doc, served_paths, method, path):
 
 @pytest.mark.parametrize("method,path", OPS, ids=["%s %s" % o for o in OPS])
 def test_success_response_schema(openapi_doc, served_paths, method, path):
-    if path not in served_paths:
+    if path not in served_paths or (method, path) in NOT_YET_SERVED:
         pytest.skip("%s not served" % path)
     op = openapi_doc["paths"][path][method.lower()]
     declared = OPERATIONS[(method, path)]["responses"]

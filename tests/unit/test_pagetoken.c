@@ -280,6 +280,19 @@ static void test_query_resume(void **state)
     assert_int_equal(e.status, 400);
     assert_string_equal(e.code, E_INVALID_PARAMETER);
     free(tok);
+
+    /* presentation parameters resent unchanged are served; changed, refused */
+    tok = first_page_token("expandReferenceNames=true&limit=2", &a);
+    assert_int_equal(parse(OPK_LIST, orgs(), tu_fmt("pageToken=%s&expandReferenceNames=true", tok), &a, &q, &e), 0);
+    assert_true(q.refnames);
+    query_free(&q);
+    assert_int_equal(parse(OPK_LIST, orgs(), tu_fmt("pageToken=%s", tok), &a, &q, &e), 0);
+    assert_true(q.refnames);
+    query_free(&q);
+    assert_int_equal(parse(OPK_LIST, orgs(), tu_fmt("pageToken=%s&expandReferenceNames=false", tok), &a, &q, &e), -1);
+    assert_string_equal(e.code, E_INVALID_FILTER);
+    assert_non_null(strstr(e.message, "expandReferenceNames"));
+    free(tok);
 }
 
 static void test_query_token_bound(void **state)
