@@ -148,7 +148,7 @@ int store_open(const char *url, int create, store **out, char *err, size_t errle
      * costs a full walk about a seventh more CPU. Each connection keeps a
      * small page cache of its own; the OS caches the file for all. */
     const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;"
-                          " PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=0";
+                          " PRAGMA cache_size=-8192; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=0";
     if (store_exec(st, pragmas) ||
         migrate(st) || prepare_all(st) || rows_refresh(st)) {
         snprintf(err, errlen, "database '%s': %s", path, st->err);
