@@ -3,17 +3,21 @@
  * writer commits; synchronous=NORMAL keeps every commit safe from a
  * process crash (kill -9) and the file consistent after a power cut.
  */
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "store/backend.h"
 #include "store/migrations.h"
 #include "store/sql_query.h"
 #include "store/store.h"
 #include "util/buf.h"
 
 struct store {
+    const store_ops *ops; /* first: see backend.h */
     sqlite3 *db;
     char err[512];
     sqlite3_stmt *put, *meta, *meta_json, *exists, *del_e, *del_idx, *del_sort, *del_prel,
@@ -21,9 +25,11 @@ struct store {
 };
 
 struct store_stmt {
-    store *st;
+    store *st; /* first: see backend.h */
     sqlite3_stmt *s;
 };
+
+static const store_ops sqlite_ops;
 
 static int fail(store *st, const char *what)
 {
@@ -31,12 +37,12 @@ static int fail(store *st, const char *what)
     return STORE_ERR;
 }
 
-const char *store_errmsg(store *st)
+static const char *sq_errmsg(store *st)
 {
     return st->err;
 }
 
-int store_exec(store *st, const char *sql)
+static int sq_exec(store *st, const char *sql)
 {
     char *msg = NULL;
     if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -47,7 +53,7 @@ int store_exec(store *st, const char *sql)
     return STORE_OK;
 }
 
-int store_schema_version(store *st)
+static int sq_schema_version(store *st)
 {
     sqlite3_stmt *s;
     int v = -1;
@@ -111,21 +117,31 @@ static int prepare_all(store *st)
            prep(st, "INSERT INTO tombstone(kind,id,at) VALUES(?,?,?)", &st->ins_tomb);
 }
 
-static const char *sqlite_path(const char *url)
+int sqlite_store_exists(const char *path)
 {
-    return strncmp(url, "sqlite:", 7) == 0 ? url + 7 : url;
+    return access(path, F_OK) == 0;
 }
 
-int store_open(const char *url, int create, store **out, char *err, size_t errlen)
+int sqlite_store_remove(const char *path, char *err, size_t errlen)
+{
+    const char *suffix[] = { "", "-wal", "-shm" };
+    for (int i = 0; i < 3; i++) {
+        char p[4096];
+        snprintf(p, sizeof p, "%s%s", path, suffix[i]);
+        if (unlink(p) && errno != ENOENT) {
+            snprintf(err, errlen, "cannot remove '%s': %s", p, strerror(errno));
+            return STORE_ERR;
+        }
+    }
+    return STORE_OK;
+}
+
+int sqlite_store_open(const char *path, int create, store **out, char *err, size_t errlen)
 {
     *out = NULL;
-    if (!strncmp(url, "postgres", 8)) {
-        snprintf(err, errlen, "PostgreSQL stores are not supported by this build yet: %s", url);
-        return STORE_ERR;
-    }
     store *st = xcalloc(1, sizeof *st);
+    st->ops = &sqlite_ops;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-    const char *path = sqlite_path(url);
     if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "cannot open database '%s': %s%s", path,
                  st->db ? sqlite3_errmsg(st->db) : "out of memory",
@@ -146,7 +162,7 @@ int store_open(const char *url, int create, store **out, char *err, size_t errle
     return STORE_OK;
 }
 
-void store_close(store *st)
+static void sq_close(store *st)
 {
     if (!st)
         return;
@@ -159,17 +175,17 @@ void store_close(store *st)
     free(st);
 }
 
-int store_begin(store *st)
+static int sq_begin(store *st)
 {
     return store_exec(st, "BEGIN IMMEDIATE");
 }
 
-int store_commit(store *st)
+static int sq_commit(store *st)
 {
     return store_exec(st, "COMMIT");
 }
 
-void store_rollback(store *st)
+static void sq_rollback(store *st)
 {
     sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -189,7 +205,7 @@ static void bind_kind_id(sqlite3_stmt *s, int kind, const char *id)
     sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
 }
 
-int store_entity_meta(store *st, int kind, const char *id, int want_json, store_meta *m)
+static int sq_entity_meta(store *st, int kind, const char *id, int want_json, store_meta *m)
 {
     sqlite3_stmt *s = want_json ? st->meta_json : st->meta;
     memset(m, 0, sizeof *m);
@@ -211,7 +227,7 @@ int store_entity_meta(store *st, int kind, const char *id, int want_json, store_
     return rc == SQLITE_DONE ? STORE_NOTFOUND : fail(st, "reading an entity");
 }
 
-int store_entity_exists(store *st, int kind, const char *id)
+static int sq_entity_exists(store *st, int kind, const char *id)
 {
     bind_kind_id(st->exists, kind, id);
     int rc = sqlite3_step(st->exists);
@@ -281,7 +297,7 @@ static int add_change(store *st, int kind, const char *id, const char *op, int64
     return run(st, st->ins_change, "appending to the change feed");
 }
 
-int store_entity_put(store *st, int kind, const char *id, const char *json, const entity_rows *r,
+static int sq_entity_put(store *st, int kind, const char *id, const char *json, const entity_rows *r,
                      int64_t created, int64_t modified, const char *source, int is_new)
 {
     if (!is_new && clear_rows(st, kind, id))
@@ -300,7 +316,7 @@ int store_entity_put(store *st, int kind, const char *id, const char *json, cons
     return add_change(st, kind, id, is_new ? "create" : "update", modified);
 }
 
-int store_entity_delete(store *st, int kind, const char *id, int64_t at)
+static int sq_entity_delete(store *st, int kind, const char *id, int64_t at)
 {
     bind_kind_id(st->del_e, kind, id);
     if (run(st, st->del_e, "deleting an entity") || clear_rows(st, kind, id))
@@ -312,7 +328,7 @@ int store_entity_delete(store *st, int kind, const char *id, int64_t at)
     return add_change(st, kind, id, "delete", at);
 }
 
-int store_orgtree_rebuild(store *st)
+static int sq_orgtree_rebuild(store *st)
 {
     char sql[512];
     snprintf(sql, sizeof sql,
@@ -371,7 +387,7 @@ static int rows_loop(store *st, sqlq *q, int with_sort, store_row_fn fn, void *c
     return stop;
 }
 
-int store_list(store *st, const query *q, long limit, store_row_fn fn, void *ctx)
+static int sq_list(store *st, const query *q, long limit, store_row_fn fn, void *ctx)
 {
     sqlq s;
     sqlq_init(&s, 0);
@@ -386,7 +402,7 @@ int store_list(store *st, const query *q, long limit, store_row_fn fn, void *ctx
     return rc;
 }
 
-int store_fetch_ids(store *st, int kind, const char *const *ids, size_t n, store_row_fn fn, void *ctx)
+static int sq_fetch_ids(store *st, int kind, const char *const *ids, size_t n, store_row_fn fn, void *ctx)
 {
     if (!n)
         return STORE_OK;
@@ -398,7 +414,7 @@ int store_fetch_ids(store *st, int kind, const char *const *ids, size_t n, store
     return rc;
 }
 
-int store_fetch_by_key(store *st, int kind, const char *key, int via_kind, const char *via_key,
+static int sq_fetch_by_key(store *st, int kind, const char *key, int via_kind, const char *via_key,
                        const char *const *values, size_t n, store_row_fn fn, void *ctx)
 {
     if (!n)
@@ -411,7 +427,7 @@ int store_fetch_by_key(store *st, int kind, const char *key, int via_kind, const
     return rc;
 }
 
-int store_display_names(store *st, int kind, const char *const *ids, size_t n, store_name_fn fn, void *ctx)
+static int sq_display_names(store *st, int kind, const char *const *ids, size_t n, store_name_fn fn, void *ctx)
 {
     if (!n)
         return STORE_OK;
@@ -441,7 +457,7 @@ int store_display_names(store *st, int kind, const char *const *ids, size_t n, s
     return rc == SQLITE_DONE ? STORE_OK : fail(st, "reading display names");
 }
 
-int store_deleted(store *st, const query *q, long limit, store_tomb_fn fn, void *ctx)
+static int sq_deleted(store *st, const query *q, long limit, store_tomb_fn fn, void *ctx)
 {
     sqlq qq;
     sqlq_init(&qq, 0);
@@ -461,35 +477,9 @@ int store_deleted(store *st, const query *q, long limit, store_tomb_fn fn, void 
     return rc == SQLITE_DONE ? STORE_OK : fail(st, "reading deletions");
 }
 
-int store_setting_get(store *st, const char *key, char **value)
-{
-    store_stmt *s;
-    *value = NULL;
-    if (store_prepare(st, "SELECT v FROM setting WHERE k=?", &s))
-        return STORE_ERR;
-    store_bind_text(s, 1, key);
-    int rc = store_step(s);
-    if (rc == 1)
-        *value = xstrdup(store_col_text(s, 0));
-    store_finalize(s);
-    return rc == 1 ? STORE_OK : rc == 0 ? STORE_NOTFOUND : STORE_ERR;
-}
-
-int store_setting_set(store *st, const char *key, const char *value)
-{
-    store_stmt *s;
-    if (store_prepare(st, "INSERT INTO setting(k, v) VALUES(?, ?) ON CONFLICT(k) DO UPDATE SET v=excluded.v", &s))
-        return STORE_ERR;
-    store_bind_text(s, 1, key);
-    store_bind_text(s, 2, value);
-    int rc = store_step(s);
-    store_finalize(s);
-    return rc == 0 ? STORE_OK : STORE_ERR;
-}
-
 /* ---- raw statements */
 
-int store_prepare(store *st, const char *sql, store_stmt **out)
+static int sq_prepare(store *st, const char *sql, store_stmt **out)
 {
     store_stmt *s = xcalloc(1, sizeof *s);
     s->st = st;
@@ -502,22 +492,22 @@ int store_prepare(store *st, const char *sql, store_stmt **out)
     return STORE_OK;
 }
 
-int store_bind_text(store_stmt *s, int i, const char *v)
+static int sq_bind_text(store_stmt *s, int i, const char *v)
 {
     return sqlite3_bind_text(s->s, i, v, -1, SQLITE_TRANSIENT) == SQLITE_OK ? 0 : -1;
 }
 
-int store_bind_int(store_stmt *s, int i, int64_t v)
+static int sq_bind_int(store_stmt *s, int i, int64_t v)
 {
     return sqlite3_bind_int64(s->s, i, v) == SQLITE_OK ? 0 : -1;
 }
 
-int store_bind_null(store_stmt *s, int i)
+static int sq_bind_null(store_stmt *s, int i)
 {
     return sqlite3_bind_null(s->s, i) == SQLITE_OK ? 0 : -1;
 }
 
-int store_step(store_stmt *s)
+static int sq_step(store_stmt *s)
 {
     int rc = sqlite3_step(s->s);
     if (rc == SQLITE_ROW)
@@ -528,21 +518,78 @@ int store_step(store_stmt *s)
     return -1;
 }
 
-const char *store_col_text(store_stmt *s, int i)
+static const char *sq_col_text(store_stmt *s, int i)
 {
     const char *t = (const char *)sqlite3_column_text(s->s, i);
     return t ? t : "";
 }
 
-int64_t store_col_int(store_stmt *s, int i)
+static int64_t sq_col_int(store_stmt *s, int i)
 {
     return sqlite3_column_int64(s->s, i);
 }
 
-void store_finalize(store_stmt *s)
+static void sq_finalize(store_stmt *s)
 {
     if (!s)
         return;
     sqlite3_finalize(s->s);
     free(s);
 }
+
+static int sq_bind_blob(store_stmt *s, int i, const void *v, size_t n)
+{
+    return sqlite3_bind_blob(s->s, i, n ? v : "", (int)n, SQLITE_TRANSIENT) == SQLITE_OK ? 0 : -1;
+}
+
+static const void *sq_col_blob(store_stmt *s, int i, size_t *n)
+{
+    *n = (size_t)sqlite3_column_bytes(s->s, i);
+    const void *v = sqlite3_column_blob(s->s, i);
+    return v ? v : "";
+}
+
+static int sq_col_is_null(store_stmt *s, int i)
+{
+    return sqlite3_column_type(s->s, i) == SQLITE_NULL;
+}
+
+/* AUTOINCREMENT continues after the largest seq present: nothing to do. */
+static int sq_sequences_sync(store *st)
+{
+    (void)st;
+    return STORE_OK;
+}
+
+static const store_ops sqlite_ops = {
+    .name = "sqlite",
+    .close = sq_close,
+    .errmsg = sq_errmsg,
+    .schema_version = sq_schema_version,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .entity_meta = sq_entity_meta,
+    .entity_exists = sq_entity_exists,
+    .entity_put = sq_entity_put,
+    .entity_delete = sq_entity_delete,
+    .orgtree_rebuild = sq_orgtree_rebuild,
+    .list = sq_list,
+    .fetch_ids = sq_fetch_ids,
+    .fetch_by_key = sq_fetch_by_key,
+    .display_names = sq_display_names,
+    .deleted = sq_deleted,
+    .prepare = sq_prepare,
+    .bind_text = sq_bind_text,
+    .bind_int = sq_bind_int,
+    .bind_null = sq_bind_null,
+    .bind_blob = sq_bind_blob,
+    .step = sq_step,
+    .col_text = sq_col_text,
+    .col_int = sq_col_int,
+    .col_blob = sq_col_blob,
+    .col_is_null = sq_col_is_null,
+    .finalize = sq_finalize,
+    .exec = sq_exec,
+    .sequences_sync = sq_sequences_sync,
+};

@@ -1,0 +1,186 @@
+/*
+ * The store's front: picks the backend from the URL and forwards each call
+ * to the backend's operation table (see backend.h). Settings are plain SQL
+ * both backends accept, so they live here once.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/backend.h"
+#include "util/buf.h"
+
+static const store_ops *ops(store *st)
+{
+    return *(const store_ops *const *)st;
+}
+
+static store *stmt_store(store_stmt *s)
+{
+    return *(store *const *)s;
+}
+
+static int is_pg(const char *url)
+{
+    return !strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11);
+}
+
+static const char *sqlite_path(const char *url)
+{
+    return strncmp(url, "sqlite:", 7) == 0 ? url + 7 : url;
+}
+
+int store_open(const char *url, int create, store **out, char *err, size_t errlen)
+{
+    if (is_pg(url))
+        return pg_store_open(url, create, out, err, errlen);
+    return sqlite_store_open(sqlite_path(url), create, out, err, errlen);
+}
+
+int store_exists(const char *url, char *err, size_t errlen)
+{
+    if (is_pg(url))
+        return pg_store_exists(url, err, errlen);
+    return sqlite_store_exists(sqlite_path(url));
+}
+
+int store_remove(const char *url, char *err, size_t errlen)
+{
+    if (is_pg(url))
+        return pg_store_remove(url, err, errlen);
+    return sqlite_store_remove(sqlite_path(url), err, errlen);
+}
+
+void store_close(store *st)
+{
+    if (st)
+        ops(st)->close(st);
+}
+
+const char *store_backend(store *st) { return ops(st)->name; }
+const char *store_errmsg(store *st) { return ops(st)->errmsg(st); }
+int store_schema_version(store *st) { return ops(st)->schema_version(st); }
+int store_begin(store *st) { return ops(st)->begin(st); }
+int store_commit(store *st) { return ops(st)->commit(st); }
+void store_rollback(store *st) { ops(st)->rollback(st); }
+int store_orgtree_rebuild(store *st) { return ops(st)->orgtree_rebuild(st); }
+int store_exec(store *st, const char *sql) { return ops(st)->exec(st, sql); }
+
+int store_entity_meta(store *st, int kind, const char *id, int want_json, store_meta *meta)
+{
+    return ops(st)->entity_meta(st, kind, id, want_json, meta);
+}
+
+int store_entity_exists(store *st, int kind, const char *id)
+{
+    return ops(st)->entity_exists(st, kind, id);
+}
+
+int store_entity_put(store *st, int kind, const char *id, const char *json, const entity_rows *rows,
+                     int64_t created, int64_t modified, const char *source, int is_new)
+{
+    return ops(st)->entity_put(st, kind, id, json, rows, created, modified, source, is_new);
+}
+
+int store_entity_delete(store *st, int kind, const char *id, int64_t at)
+{
+    return ops(st)->entity_delete(st, kind, id, at);
+}
+
+int store_list(store *st, const query *q, long limit, store_row_fn fn, void *ctx)
+{
+    return ops(st)->list(st, q, limit, fn, ctx);
+}
+
+int store_fetch_ids(store *st, int kind, const char *const *ids, size_t n, store_row_fn fn, void *ctx)
+{
+    return ops(st)->fetch_ids(st, kind, ids, n, fn, ctx);
+}
+
+int store_fetch_by_key(store *st, int kind, const char *key, int via_kind, const char *via_key,
+                       const char *const *values, size_t n, store_row_fn fn, void *ctx)
+{
+    return ops(st)->fetch_by_key(st, kind, key, via_kind, via_key, values, n, fn, ctx);
+}
+
+int store_display_names(store *st, int kind, const char *const *ids, size_t n, store_name_fn fn, void *ctx)
+{
+    return ops(st)->display_names(st, kind, ids, n, fn, ctx);
+}
+
+int store_deleted(store *st, const query *q, long limit, store_tomb_fn fn, void *ctx)
+{
+    return ops(st)->deleted(st, q, limit, fn, ctx);
+}
+
+int store_prepare(store *st, const char *sql, store_stmt **out)
+{
+    return ops(st)->prepare(st, sql, out);
+}
+
+int store_bind_text(store_stmt *s, int i, const char *v) { return ops(stmt_store(s))->bind_text(s, i, v); }
+int store_bind_int(store_stmt *s, int i, int64_t v) { return ops(stmt_store(s))->bind_int(s, i, v); }
+int store_bind_null(store_stmt *s, int i) { return ops(stmt_store(s))->bind_null(s, i); }
+int store_step(store_stmt *s) { return ops(stmt_store(s))->step(s); }
+const char *store_col_text(store_stmt *s, int i) { return ops(stmt_store(s))->col_text(s, i); }
+int64_t store_col_int(store_stmt *s, int i) { return ops(stmt_store(s))->col_int(s, i); }
+int store_col_is_null(store_stmt *s, int i) { return ops(stmt_store(s))->col_is_null(s, i); }
+
+int store_bind_blob(store_stmt *s, int i, const void *v, size_t n)
+{
+    return ops(stmt_store(s))->bind_blob(s, i, v, n);
+}
+
+const void *store_col_blob(store_stmt *s, int i, size_t *n)
+{
+    return ops(stmt_store(s))->col_blob(s, i, n);
+}
+
+void store_finalize(store_stmt *s)
+{
+    if (s)
+        ops(stmt_store(s))->finalize(s);
+}
+
+/* ---- settings */
+
+int store_setting_get(store *st, const char *key, char **value)
+{
+    store_stmt *s;
+    *value = NULL;
+    if (store_prepare(st, "SELECT v FROM setting WHERE k=?", &s))
+        return STORE_ERR;
+    store_bind_text(s, 1, key);
+    int rc = store_step(s);
+    if (rc == 1)
+        *value = xstrdup(store_col_text(s, 0));
+    store_finalize(s);
+    return rc == 1 ? STORE_OK : rc == 0 ? STORE_NOTFOUND : STORE_ERR;
+}
+
+static int setting_write(store *st, const char *sql, const char *key, const char *value)
+{
+    store_stmt *s;
+    if (store_prepare(st, sql, &s))
+        return STORE_ERR;
+    store_bind_text(s, 1, key);
+    store_bind_text(s, 2, value);
+    int rc = store_step(s);
+    store_finalize(s);
+    return rc == 0 ? STORE_OK : STORE_ERR;
+}
+
+int store_setting_set(store *st, const char *key, const char *value)
+{
+    return setting_write(st, "INSERT INTO setting(k, v) VALUES(?, ?) ON CONFLICT(k) DO UPDATE SET v=excluded.v",
+                         key, value);
+}
+
+int store_setting_init(store *st, const char *key, const char *value, char **out)
+{
+    /* The insert is atomic on both backends: of two nodes starting at
+     * once, one inserts and the other's insert does nothing; both then
+     * read the winner's value. */
+    if (setting_write(st, "INSERT INTO setting(k, v) VALUES(?, ?) ON CONFLICT(k) DO NOTHING", key, value))
+        return STORE_ERR;
+    return store_setting_get(st, key, out);
+}
