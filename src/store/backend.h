@@ -48,6 +48,9 @@ typedef struct store_ops {
     int (*sequences_sync)(store *st);
 } store_ops;
 
+/* After rows were copied in with their sequence numbers (store_copy). */
+int store_sequences_sync(store *st);
+
 /* Backend entry points, chosen by store.c from the URL. */
 int sqlite_store_open(const char *path, int create, store **out, char *err, size_t errlen);
 int sqlite_store_exists(const char *path);

@@ -64,6 +64,7 @@ int store_commit(store *st) { return ops(st)->commit(st); }
 void store_rollback(store *st) { ops(st)->rollback(st); }
 int store_orgtree_rebuild(store *st) { return ops(st)->orgtree_rebuild(st); }
 int store_exec(store *st, const char *sql) { return ops(st)->exec(st, sql); }
+int store_sequences_sync(store *st) { return ops(st)->sequences_sync(st); }
 
 int store_entity_meta(store *st, int kind, const char *id, int want_json, store_meta *meta)
 {

@@ -262,8 +262,8 @@ static int migrate_locked(store *st, int create)
     }
     if (have == 0 && !create) {
         snprintf(st->err, sizeof st->err,
-                 "the database holds no skolnav store yet (create one with 'skolnav demo --db URL' or"
-                 " 'skolnav migrate --db URL')");
+                 "the database holds no skolnav store yet (create one with 'skolnav migrate --db URL --create',"
+                 " 'skolnav migrate --from FILE --to URL' or 'skolnav demo --db URL')");
         return STORE_ERR;
     }
     for (int v = have; v < want; v++) {
