@@ -34,6 +34,7 @@ struct store {
     int pipe;      /* in pipeline mode */
     int queued;    /* writes sent, results not read */
     int pipe_err;  /* a queued write failed (message in err) */
+    int in_tx;     /* inside store_begin .. commit/rollback */
     char err[512];
 };
 
@@ -137,11 +138,28 @@ static int drain(store *st)
     return ok && !st->pipe_err ? STORE_OK : STORE_ERR;
 }
 
-/* Before any statement whose result is needed now. */
+static int prepare_all(store *st);
+
+/* Before any statement whose result is needed now. A connection lost
+ * between transactions (a restarted or failed-over server) is opened
+ * again here, so one failed request is all a worker loses; inside a
+ * transaction it is an error, since the transaction is gone with it. */
 static int ready(store *st)
 {
     if (drain(st))
         return STORE_ERR;
+    if (PQstatus(st->conn) == CONNECTION_BAD) {
+        if (st->in_tx)
+            return fail_conn(st, "the connection to PostgreSQL was lost");
+        PQreset(st->conn);
+        if (PQstatus(st->conn) != CONNECTION_OK)
+            return fail_conn(st, "reconnecting to PostgreSQL");
+        PQsetClientEncoding(st->conn, "UTF8");
+        PGresult *r = PQexec(st->conn, "SET TIME ZONE 'UTC'");
+        PQclear(r);
+        if (prepare_all(st))
+            return STORE_ERR;
+    }
     return STORE_OK;
 }
 
@@ -418,20 +436,25 @@ static void pg_close(store *st)
 static int pg_begin(store *st)
 {
     st->pipe_err = 0;
-    return pg_exec(st, "BEGIN; SELECT pg_advisory_xact_lock(" LOCK_WRITE ")");
+    if (pg_exec(st, "BEGIN; SELECT pg_advisory_xact_lock(" LOCK_WRITE ")"))
+        return STORE_ERR;
+    st->in_tx = 1;
+    return STORE_OK;
 }
 
 static int pg_commit(store *st)
 {
-    if (ready(st))
-        return STORE_ERR;
-    return pg_exec(st, "COMMIT");
+    int rc = pg_exec(st, "COMMIT");
+    if (rc == STORE_OK)
+        st->in_tx = 0;
+    return rc;
 }
 
 static void pg_rollback(store *st)
 {
     drain(st);
     st->pipe_err = 0;
+    st->in_tx = 0;
     PQclear(PQexec(st->conn, "ROLLBACK"));
 }
 

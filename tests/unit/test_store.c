@@ -284,6 +284,28 @@ static void open_refusals_pg(fixture *f)
     PQclear(r);
     PQfinish(c);
 
+    /* a connection lost between transactions (server restart, failover) is
+     * opened again by the next call after the one that found it gone */
+    assert_int_equal(store_remove(url, err, sizeof err), STORE_OK);
+    assert_int_equal(store_open(url, 1, &st, err, sizeof err), STORE_OK);
+    pg_admin(tu_fmt("SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE datname='%s'", empty));
+    assert_int_equal(store_entity_exists(st, K_PERSON, TU_UUID1), STORE_ERR); /* finds it gone */
+    assert_int_equal(store_entity_exists(st, K_PERSON, TU_UUID1), STORE_NOTFOUND);
+    char *val = NULL;
+    assert_int_equal(store_setting_init(st, "after", "reconnect", &val), STORE_OK);
+    assert_string_equal(val, "reconnect");
+    free(val);
+    /* inside a transaction a lost connection is an error, never a silent new session */
+    assert_int_equal(store_begin(st), STORE_OK);
+    pg_admin(tu_fmt("SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE datname='%s'", empty));
+    assert_int_equal(store_entity_exists(st, K_PERSON, TU_UUID1), STORE_ERR);
+    assert_int_equal(store_entity_exists(st, K_PERSON, TU_UUID1), STORE_ERR);
+    assert_non_null(strstr(store_errmsg(st), "lost"));
+    store_rollback(st);
+    assert_int_equal(store_entity_exists(st, K_PERSON, TU_UUID1), STORE_NOTFOUND);
+    store_close(st);
+    st = NULL;
+
     /* store_remove drops the skolnav tables; the database is then empty again */
     assert_int_equal(store_remove(url, err, sizeof err), STORE_OK);
     assert_int_equal(store_exists(url, err, sizeof err), 0);
