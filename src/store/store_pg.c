@@ -94,8 +94,10 @@ static void redact(const char *url, char *out, size_t outlen)
 
 /* ---- the write pipeline */
 
-/* Reads the results of every queued write; leaves pipeline mode. */
-static int drain(store *st)
+/* Reads the results of every queued statement and leaves pipeline mode.
+ * With `last`, the result of the last one (a read queued behind the
+ * writes) is handed to the caller instead of being dropped. */
+static int drain_keep(store *st, PGresult **last)
 {
     if (!st->pipe)
         return STORE_OK;
@@ -123,7 +125,10 @@ static int drain(store *st)
             set_err(st, "writing", PQresultErrorMessage(r));
             st->pipe_err = 1;
         }
-        PQclear(r);
+        if (last && nulls == st->queued - 1 && !*last)
+            *last = r;
+        else
+            PQclear(r);
     }
     if (ok && !synced && !st->pipe_err) {
         fail_conn(st, "reading the results of queued writes");
@@ -136,6 +141,11 @@ static int drain(store *st)
     st->pipe = 0;
     st->queued = 0;
     return ok && !st->pipe_err ? STORE_OK : STORE_ERR;
+}
+
+static int drain(store *st)
+{
+    return drain_keep(st, NULL);
 }
 
 static int prepare_all(store *st);
@@ -222,9 +232,29 @@ static int pg_exec(store *st, const char *sql)
     return STORE_OK;
 }
 
-/* A prepared statement run now; NULL (with err set) on failure. */
+/* A prepared statement run now; NULL (with err set) on failure. Behind
+ * queued writes the read joins the pipeline, so the writes' results and
+ * the read's come back in one round trip. */
 static PGresult *run_now(store *st, const char *stmt, const pgargs *a, const char *what)
 {
+    if (st->pipe && !st->pipe_err) {
+        if (PQsendQueryPrepared(st->conn, stmt, a->n, a->v, a->len, a->fmt, 0) != 1) {
+            fail_conn(st, what);
+            drain(st);
+            return NULL;
+        }
+        st->queued++;
+        PGresult *r = NULL;
+        int rc = drain_keep(st, &r);
+        if (rc || PQresultStatus(r) != PGRES_TUPLES_OK) {
+            if (!rc)
+                fail_res(st, what, r);
+            else
+                PQclear(r);
+            return NULL;
+        }
+        return r;
+    }
     if (ready(st))
         return NULL;
     PGresult *r = PQexecPrepared(st->conn, stmt, a->n, a->v, a->len, a->fmt, 0);
