@@ -103,7 +103,9 @@ int store_setting_init(store *st, const char *key, const char *value, char **out
 
 /* ---- raw SQL for the modules that own their tables (clients, ...)
  * Placeholders are "?" (numbered from 1) on every backend; keep to SQL
- * both SQLite and PostgreSQL accept. */
+ * both SQLite and PostgreSQL accept. Step one statement to its end (or
+ * finalize it) before running another on the same store: PostgreSQL
+ * streams the rows of one statement at a time over the connection. */
 typedef struct store_stmt store_stmt;
 int store_prepare(store *st, const char *sql, store_stmt **out);
 int store_bind_text(store_stmt *s, int i, const char *v);

@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from apihelp import Server, backend, new_pg_db, skolnav_bin, sql_value
+from apihelp import Cli, Server, backend, new_db, new_pg_db, skolnav_bin, sql_value
 
 pytestmark = pytest.mark.mutating
 
@@ -106,3 +106,23 @@ def test_bad_arguments_are_refused_clearly(tmp_path):
     cp = _migrate(str(tmp_path / "missing.db"), str(tmp_path / "new.db"), check=False)
     assert cp.returncode == 1 and "missing.db" in cp.stderr
     assert not os.path.exists(tmp_path / "new.db")
+
+
+def test_demo_replaces_a_store_only_with_force(tmp_path):
+    """On either backend: an existing store (here an empty one made by
+    `migrate --create`) is kept unless --force is given."""
+    db = new_db(str(tmp_path))
+    run = lambda *a: subprocess.run([skolnav_bin(), *a], capture_output=True, text=True, timeout=900)
+    cp = run("migrate", "--db", db)
+    assert cp.returncode == 1 and "create" in cp.stderr, cp.stderr
+    cp = run("migrate", "--db", db, "--create")
+    assert cp.returncode == 0 and "schema version 1" in cp.stdout, cp.stderr
+    _id, key = Cli(skolnav_bin(), db, str(tmp_path)).add_client("keep-me", as_json=True)
+    cp = run("demo", "--db", db, "--seed", "2")
+    assert cp.returncode == 1 and "--force" in cp.stderr, cp.stderr
+    assert int(sql_value(db, "SELECT count(*) FROM client")) == 1
+    assert int(sql_value(db, "SELECT count(*) FROM entity")) == 0
+    cp = run("demo", "--db", db, "--seed", "2", "--force")
+    assert cp.returncode == 0, cp.stderr
+    assert int(sql_value(db, "SELECT count(*) FROM client")) == 0
+    assert int(sql_value(db, "SELECT count(*) FROM entity")) > 1000
