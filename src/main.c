@@ -10,6 +10,7 @@
 #include "api/server.h"
 #include "cli.h"
 #include "store/store.h"
+#include "store/store_copy.h"
 #include "util/collate.h"
 #include "util/log.h"
 
@@ -94,20 +95,53 @@ static int cmd_serve(int argc, char **argv)
     return server_run(&o);
 }
 
+/* skolnav migrate --from URL --to URL: the whole store into an empty one. */
+static int migrate_copy(const char *from_url, const char *to_url)
+{
+    char err[512];
+    store *from, *to;
+    if (store_open(from_url, 0, &from, err, sizeof err)) {
+        fprintf(stderr, "skolnav migrate: --from: %s\n", err);
+        return 1;
+    }
+    if (store_open(to_url, 1, &to, err, sizeof err)) {
+        fprintf(stderr, "skolnav migrate: --to: %s\n", err);
+        store_close(from);
+        return 1;
+    }
+    int rc = store_copy(from, to, stdout, err, sizeof err);
+    store_close(from);
+    store_close(to);
+    if (rc) {
+        fprintf(stderr, "skolnav migrate: %s\n", err);
+        return 1;
+    }
+    printf("the store is moved: every table has the same rows and content on both sides\n");
+    return 0;
+}
+
 static int cmd_migrate(int argc, char **argv)
 {
-    static const cli_optdef defs[] = { { "--db", 1 }, { 0 } };
+    static const cli_optdef defs[] = { { "--db", 1 }, { "--create", 0 }, { "--from", 1 }, { "--to", 1 }, { 0 } };
     cli_args a;
     if (cli_parse("migrate", argc, argv, defs, &a))
         return 2;
     const char *db = cli_get(&a, defs, "--db");
+    const char *from = cli_get(&a, defs, "--from"), *to = cli_get(&a, defs, "--to");
+    if (from || to) {
+        if (!from || !to || db) {
+            fprintf(stderr, "skolnav migrate: use --from URL --to URL together (and without --db)\n");
+            return 2;
+        }
+        return migrate_copy(from, to);
+    }
     if (!db) {
-        fprintf(stderr, "skolnav migrate: --db PATH is required\n");
+        fprintf(stderr, "skolnav migrate: --db PATH|URL is required (or --from URL --to URL)\n");
         return 2;
     }
     char err[512];
     store *st;
-    if (store_open(db, 0, &st, err, sizeof err)) {
+    if (store_open(db, cli_get(&a, defs, "--create") != NULL, &st, err, sizeof err)) {
         fprintf(stderr, "skolnav migrate: %s\n", err);
         return 1;
     }
@@ -142,7 +176,8 @@ static const command commands[] = {
     { "ingest", cmd_ingest, "ingest --db PATH --kind PATHNAME FILE.json",
       "validate and write a JSON array of entities (e.g. --kind persons)" },
     { "delete", cmd_delete, "delete --db PATH --kind PATHNAME ID...", "delete entities, leaving tombstones" },
-    { "migrate", cmd_migrate, "migrate --db PATH", "upgrade a store's schema in place" },
+    { "migrate", cmd_migrate, "migrate --db PATH|URL [--create] | migrate --from URL --to URL",
+      "upgrade a store's schema in place (--create: make an empty store); or move a whole store" },
     { "version", cmd_version, "version", "print the version" },
     { "help", cmd_help, "help", "show this help" },
 };
@@ -153,6 +188,8 @@ static int cmd_help(int argc, char **argv)
     printf("skolnav %s: a school-data hub serving the SS12000 API\n\nUsage:\n", SKOLNAV_VERSION);
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         printf("  skolnav %s\n      %s\n", commands[i].usage, commands[i].summary);
+    printf("\nEvery PATH may also be a PostgreSQL URL (postgresql://user@host:port/database);\n"
+           "several `serve` nodes can share one PostgreSQL database.\n");
     return 0;
 }
 
