@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api/aggregated.h"
 #include "api/serialize.h"
 #include "util/strmap.h"
 
@@ -43,6 +44,11 @@ static int op_list(request *rq, const kind_desc *k, const char *id, response *rs
     query q;
     if (parse_params(rq, OPK_LIST, k, &q, e))
         return -1;
+    if (k->id == K_AGGREGATEDATTENDANCE) {
+        int arc = aggregated_list(rq, k, &q, rs, e);
+        query_free(&q);
+        return arc;
+    }
     long limit = q.limit ? q.limit : LIMIT_DEFAULT;
     page pg;
     page_init(&pg);
@@ -320,10 +326,11 @@ static const route routes[] = {
     { R_DELETED, "GET", 0, op_deleted },
 };
 
-/* Kinds whose reads are computed or per-client rather than stored entities. */
+/* Kinds whose reads are per-client rather than stored entities.
+ * (aggregatedAttendance is computed: op_list hands it to aggregated.c.) */
 static int served_generically(const kind_desc *k)
 {
-    return k->id != K_AGGREGATEDATTENDANCE && k->id != K_SUBSCRIPTION;
+    return k->id != K_SUBSCRIPTION;
 }
 
 static int split_path(const char *path, const kind_desc **k, route_shape *shape, char *id, size_t idlen)
