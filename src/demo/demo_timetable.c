@@ -527,8 +527,10 @@ static int grades(tt *t, const lesson_ctx *c)
     int y = atoi(tdate), m = atoi(tdate + 5);
     /* The term before today's: spring if today is in the autumn term. */
     int autumn = m >= 8;
-    char reg[11];
-    snprintf(reg, sizeof reg, autumn ? "%04d-06-10" : "%04d-12-18", autumn ? y : y - 1);
+    char reg[11], term_end[11];
+    snprintf(term_end, sizeof term_end, autumn ? "%04d-06-10" : "%04d-12-18", autumn ? y : y - 1);
+    /* Term grades are set at the term's end; courses end through the term. */
+    date_of(day_of(term_end) - (gy ? 7 * (int64_t)((c->h >> 28) % 8) : 0), reg);
     size_t i;
     json_t *ms;
     json_array_foreach(json_object_get(c->group, "groupMemberships"), i, ms) {
@@ -661,6 +663,9 @@ static int group_page(tt *t, objs *page)
             if (rc)
                 return -1;
         }
+        /* A batch per class: each class's absences are read in at their own time. */
+        if (flush_kind(t, K_ABSENCE, stamp(t, K_ABSENCE)))
+            return -1;
     }
     return 0;
 }
@@ -776,7 +781,10 @@ static int placement_page(tt *t, objs *page)
         if (schedule(t, p, pid, h, 0) || (h % 100 < 5 && schedule(t, p, pid, h, 1)) || checkins(t, p, h))
             return -1;
     }
-    return 0;
+    return flush_kind(t, K_ATTENDANCESCHEDULE, stamp(t, K_ATTENDANCESCHEDULE)) ||
+                   flush_kind(t, K_ATTENDANCEEVENT, stamp(t, K_ATTENDANCEEVENT))
+               ? -1
+               : 0;
 }
 
 /* ------------------------------------------------------------ driver */

@@ -409,6 +409,15 @@ void sql_display_names(int kind, const char *const *ids, size_t n, sqlq *s)
                    " LEFT JOIN idx i ON i.kind=%d AND i.id=d.id AND i.key='person'"
                    " LEFT JOIN entity p ON p.kind=%d AND p.id=i.value WHERE d.kind=%d AND d.id IN ",
                    K_DUTY, K_PERSON, K_DUTY);
+    } else if (kind == K_CALENDAREVENT || kind == K_PLACEMENT) {
+        /* Nameless kinds are named after what they belong to: a lesson
+         * after its activity, a placement after its child. */
+        int via = kind == K_CALENDAREVENT ? K_ACTIVITY : K_PERSON;
+        buf_printf(&s->sql,
+                   "SELECT d.id, p.display FROM entity d"
+                   " LEFT JOIN idx i ON i.kind=%d AND i.id=d.id AND i.key='%s'"
+                   " LEFT JOIN entity p ON p.kind=%d AND p.id=i.value WHERE d.kind=%d AND d.id IN ",
+                   kind, kind == K_CALENDAREVENT ? "activity" : "child", via, kind);
     } else {
         buf_printf(&s->sql, "SELECT d.id, d.display FROM entity d WHERE d.kind=%d AND d.id IN ", kind);
     }

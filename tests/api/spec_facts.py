@@ -830,7 +830,6 @@ NOT_YET_SERVED = {
     ("POST", "/attendanceEvents"), ("DELETE", "/attendanceEvents/{id}"),
     ("POST", "/attendanceSchedule"), ("DELETE", "/attendanceSchedule/{id}"),
     ("POST", "/absences"), ("DELETE", "/absences/{id}"),
-    ("GET", "/aggregatedAttendance"),
     ("GET", "/subscriptions"), ("POST", "/subscriptions"),
     ("GET", "/subscriptions/{id}"), ("PATCH", "/subscriptions/{id}"), ("DELETE", "/subscriptions/{id}"),
     ("POST", "/log/"), ("POST", "/statistics/"),

@@ -24,9 +24,10 @@ LOOKUPS = [p for p in LISTS if ("POST", "/%s/lookup" % p) in OPERATIONS]
 @pytest.mark.parametrize("ep", LISTS)
 def test_list_walk_and_schema(api, validate, require_path, ep):
     require_path("/" + ep)
-    items = api.walk("/" + ep, LIST_PARAMS.get(ep), limit=50)
-    if items and ep != "aggregatedAttendance":
-        assert all("id" in i for i in items)
+    if ep == "aggregatedAttendance":  # rows have no id: page through them
+        assert sum(len(env["data"]) for env in api.pages("/" + ep, LIST_PARAMS[ep], limit=500))
+    else:
+        api.walk("/" + ep, LIST_PARAMS.get(ep), limit=500)
     env = api.get_json("/" + ep, dict(LIST_PARAMS.get(ep, {}), limit=5))
     validate(env, "GET /" + ep)
 
