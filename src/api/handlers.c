@@ -7,6 +7,7 @@
 
 #include "api/aggregated.h"
 #include "api/serialize.h"
+#include "api/writes.h"
 #include "util/strmap.h"
 
 #define LOOKUP_MAX_IDS 1000
@@ -304,6 +305,19 @@ out:
     return rc ? -1 : 0;
 }
 
+/* ---------------------------------------------------------- writes (writes.c) */
+
+static int op_create(request *rq, const kind_desc *k, const char *id, response *rs, api_error *e)
+{
+    (void)id;
+    return write_create(rq, k, rs, e);
+}
+
+static int op_delete(request *rq, const kind_desc *k, const char *id, response *rs, api_error *e)
+{
+    return write_delete(rq, k, id, rs, e);
+}
+
 /* ---------------------------------------------------------- routing */
 
 typedef enum { R_COLLECTION, R_LOOKUP, R_ITEM, R_DELETED } route_shape;
@@ -317,12 +331,13 @@ typedef struct route {
     handler_fn fn;
 } route;
 
-/* The route table: every read operation of every kind. Writes (POST to a
- * collection, DELETE of an item) are added with the write issue. */
+/* The route table: every operation of every kind the model table marks. */
 static const route routes[] = {
     { R_COLLECTION, "GET", OP_LIST, op_list },
+    { R_COLLECTION, "POST", OP_CREATE, op_create },
     { R_LOOKUP, "POST", OP_LOOKUP, op_lookup },
     { R_ITEM, "GET", OP_GET, op_get },
+    { R_ITEM, "DELETE", OP_DELETE, op_delete },
     { R_DELETED, "GET", 0, op_deleted },
 };
 
@@ -391,21 +406,22 @@ void api_handle(request *rq, response *rs)
         api_error_response(&e, rs);
         return;
     }
-    const route *allowed = NULL;
+    size_t nallow = 0;
     for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
         const route *r = &routes[i];
         if (r->shape != shape || (k && r->need_op && !(k->ops & r->need_op)))
             continue;
-        allowed = r;
+        size_t l = strlen(rs->allow_buf);
+        snprintf(rs->allow_buf + l, sizeof rs->allow_buf - l, "%s%s", nallow++ ? ", " : "", r->method);
         if (strcmp(r->method, rq->method))
             continue;
         if (r->fn(rq, k, id, rs, &e))
             api_error_response(&e, rs);
         return;
     }
-    if (allowed) {
-        rs->allow = allowed->method;
-        api_fail(&e, 405, E_METHOD_NOT_ALLOWED, "%s is not allowed on %s; use %s", rq->method, rq->path, allowed->method);
+    if (nallow) {
+        rs->allow = rs->allow_buf;
+        api_fail(&e, 405, E_METHOD_NOT_ALLOWED, "%s is not allowed on %s; use %s", rq->method, rq->path, rs->allow_buf);
     } else {
         api_fail(&e, 404, E_NOT_FOUND, "there is no endpoint %s", rq->path);
     }

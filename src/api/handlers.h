@@ -29,6 +29,7 @@ typedef struct response {
     int status;
     buf body;
     const char *allow; /* Allow header for 405 */
+    char allow_buf[48];
 } response;
 
 /* Serves one authenticated API request. Always fills rs. */
