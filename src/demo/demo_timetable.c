@@ -252,7 +252,9 @@ static int flush_all(tt *t)
 typedef struct objs {
     json_t **o;
     size_t n, cap;
-    char last[UUID_STR_LEN];
+    char last[UUID_STR_LEN];     /* the last row's id and sort value: the next page's cursor */
+    unsigned char lastv[64];
+    size_t lastvlen;
 } objs;
 
 static int collect(void *ctx, const store_row *row)
@@ -267,6 +269,9 @@ static int collect(void *ctx, const store_row *row)
     }
     os->o[os->n++] = o;
     snprintf(os->last, sizeof os->last, "%s", row->id);
+    os->lastvlen = row->sortv && row->sortvlen <= sizeof os->lastv ? row->sortvlen : 0;
+    if (os->lastvlen)
+        memcpy(os->lastv, row->sortv, os->lastvlen);
     return 0;
 }
 
@@ -279,7 +284,7 @@ static void objs_clear(objs *os)
 
 typedef int (*page_fn)(tt *t, objs *page);
 
-/* Calls fn with every page of the stored entities of `kind`, in id order. */
+/* Calls fn with every page of the stored entities of `kind`, in the store's order. */
 static int walk(tt *t, int kind, page_fn fn)
 {
     objs os = { 0 };
@@ -290,6 +295,9 @@ static int walk(tt *t, int kind, page_fn fn)
         if (!first) {
             q.has_cursor = 1;
             memcpy(q.cur_id, os.last, UUID_STR_LEN);
+            q.cur_v = xmalloc(os.lastvlen ? os.lastvlen : 1);
+            memcpy(q.cur_v, os.lastv, os.lastvlen);
+            q.cur_vlen = os.lastvlen;
         }
         objs_clear(&os);
         rc = store_list(t->st, &q, PAGE, collect, &os);
