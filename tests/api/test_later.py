@@ -68,7 +68,7 @@ def test_lookup_returns_items(api, validate, require_path, ep):
 
 def test_subscription_lifecycle(api, validate, require_path):
     require_path("/subscriptions")
-    body = {"name": "api-test", "target": "http://127.0.0.1:9/hook",
+    body = {"name": "api-test", "target": "https://vendor.example/hook",
             "resourceTypes": [{"resource": "Person"}, {"resource": "Group"}]}
     r = api.post("/subscriptions", body)
     assert r.status_code == 201, r.text[:300]
