@@ -81,12 +81,10 @@ static int feedback_list(int argc, char **argv)
         return 1;
     store_stmt *q;
     int rc = store_prepare(st, "SELECT f.at, f.channel, f.client, COALESCE(c.name, ''), f.body FROM feedback f"
-                               " LEFT JOIN client c ON c.id=f.client WHERE (?1 = '' OR f.client=?1)"
-                               " AND (?2 = '' OR f.channel=?2) ORDER BY f.id", &q);
-    if (!rc) {
-        store_bind_text(q, 1, client ? client : "");
-        store_bind_text(q, 2, channel ? channel : "");
-    }
+                               " LEFT JOIN client c ON c.id=f.client WHERE (? = '' OR f.client=?)"
+                               " AND (? = '' OR f.channel=?) ORDER BY f.id", &q);
+    for (int i = 0; !rc && i < 4; i++)
+        store_bind_text(q, i + 1, i < 2 ? (client ? client : "") : (channel ? channel : ""));
     int step = 0;
     while (!rc && (step = store_step(q)) == 1) {
         char at[TIME_CANON_LEN];
