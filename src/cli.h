@@ -28,5 +28,7 @@ int cmd_client(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
+int cmd_subscription(int argc, char **argv);
+int cmd_feedback(int argc, char **argv);
 
 #endif

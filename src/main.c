@@ -3,6 +3,7 @@
  * Commands are dispatched from one table.
  */
 #include <sodium.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,7 +67,9 @@ const char *cli_get(const cli_args *a, const cli_optdef *defs, const char *name)
 static int cmd_serve(int argc, char **argv)
 {
     static const cli_optdef defs[] = {
-        { "--db", 1 }, { "--listen", 1 }, { "--base-path", 1 }, { "--threads", 1 }, { "--verbose", 0 }, { 0 },
+        { "--db", 1 }, { "--listen", 1 }, { "--base-path", 1 }, { "--threads", 1 }, { "--verbose", 0 },
+        { "--webhook-allow-http-loopback", 0 }, { "--webhook-ttl", 1 }, { "--webhook-retry-for", 1 },
+        { "--webhook-timeout", 1 }, { 0 },
     };
     cli_args a;
     if (cli_parse("serve", argc, argv, defs, &a))
@@ -92,6 +95,34 @@ static int cmd_serve(int argc, char **argv)
         o.threads = atoi(cli_get(&a, defs, "--threads"));
     if (cli_get(&a, defs, "--verbose"))
         log_level = LOG_DEBUG;
+    /* Webhook settings, in seconds (see docs/operations.md). */
+    o.webhooks.allow_http_loopback = cli_get(&a, defs, "--webhook-allow-http-loopback") != NULL;
+    static const struct { const char *flag; size_t off; } secs[] = {
+        { "--webhook-ttl", offsetof(outbound_opts, ttl_ms) },
+        { "--webhook-retry-for", offsetof(outbound_opts, retry_for_ms) },
+    };
+    for (size_t i = 0; i < sizeof secs / sizeof *secs; i++) {
+        const char *v = cli_get(&a, defs, secs[i].flag);
+        if (!v)
+            continue;
+        char *end;
+        double d = strtod(v, &end);
+        if (*end || d <= 0 || d > 1e9) {
+            fprintf(stderr, "skolnav serve: %s takes a number of seconds, not '%s'\n", secs[i].flag, v);
+            return 2;
+        }
+        *(int64_t *)((char *)&o.webhooks + secs[i].off) = (int64_t)(d * 1000);
+    }
+    const char *to = cli_get(&a, defs, "--webhook-timeout");
+    if (to) {
+        char *end;
+        double d = strtod(to, &end);
+        if (*end || d <= 0 || d > 600) {
+            fprintf(stderr, "skolnav serve: --webhook-timeout takes seconds (at most 600), not '%s'\n", to);
+            return 2;
+        }
+        o.webhooks.timeout_ms = (long)(d * 1000);
+    }
     return server_run(&o);
 }
 
@@ -167,7 +198,7 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    { "serve", cmd_serve, "serve --db PATH [--listen 127.0.0.1:8080] [--base-path /v2.0] [--threads N] [--verbose]",
+    { "serve", cmd_serve, "serve --db PATH [--listen 127.0.0.1:8080] [--base-path /v2.0] [--threads N] [--verbose] [--webhook-ttl S] [--webhook-retry-for S] [--webhook-timeout S] [--webhook-allow-http-loopback]",
       "serve the SS12000 API until SIGTERM or SIGINT" },
     { "demo", cmd_demo, "demo --db PATH [--scale mittkoping|city|nation] [--seed N] [--force]",
       "create a store with the Mittköping demo data" },
@@ -176,6 +207,10 @@ static const command commands[] = {
     { "ingest", cmd_ingest, "ingest --db PATH --kind PATHNAME FILE.json",
       "validate and write a JSON array of entities (e.g. --kind persons)" },
     { "delete", cmd_delete, "delete --db PATH --kind PATHNAME ID...", "delete entities, leaving tombstones" },
+    { "subscription", cmd_subscription, "subscription list --db PATH",
+      "list webhook subscriptions with their state (active, expired, failing) and pending notifications" },
+    { "feedback", cmd_feedback, "feedback list --db PATH [--client ID] [--channel log|statistics]",
+      "show what vendors reported through POST /log/ and /statistics/" },
     { "migrate", cmd_migrate, "migrate --db PATH|URL [--create] | migrate --from URL --to URL",
       "upgrade a store's schema in place (--create: make an empty store); or move a whole store" },
     { "version", cmd_version, "version", "print the version" },

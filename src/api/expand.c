@@ -143,6 +143,10 @@ static int forward(store *st, const expand *x, json_t **objs, size_t n)
     fetched f = { 0 };
     int rc = store_fetch_ids(st, x->kind, ids, nid, fetch_row, &f);
     free(ids);
+    /* A GroupFragment is a group without its memberships (DIGEST §2.7). */
+    if (x->schema && !strcmp(x->schema, "GroupFragment"))
+        for (size_t i = 0; i < f.n; i++)
+            json_object_del(f.obj[i], "groupMemberships");
     strmap got;
     strmap_init(&got);
     page_index(f.obj, f.n, &got);

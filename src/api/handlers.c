@@ -5,7 +5,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api/aggregated.h"
 #include "api/serialize.h"
+#include "api/subscriptions.h"
+#include "api/writes.h"
 #include "util/strmap.h"
 
 #define LOOKUP_MAX_IDS 1000
@@ -82,6 +85,11 @@ static int op_list(request *rq, const kind_desc *k, const char *id, response *rs
     query q;
     if (parse_params(rq, OPK_LIST, k, &q, e))
         return -1;
+    if (k->id == K_AGGREGATEDATTENDANCE) {
+        int arc = aggregated_list(rq, k, &q, rs, e);
+        query_free(&q);
+        return arc;
+    }
     long limit = q.limit ? q.limit : LIMIT_DEFAULT;
     if (!q.expand && !q.refnames) {
         int rc = list_as_stored(rq, &q, limit, rs, e);
@@ -336,6 +344,19 @@ out:
     return rc ? -1 : 0;
 }
 
+/* ---------------------------------------------------------- writes (writes.c) */
+
+static int op_create(request *rq, const kind_desc *k, const char *id, response *rs, api_error *e)
+{
+    (void)id;
+    return write_create(rq, k, rs, e);
+}
+
+static int op_delete(request *rq, const kind_desc *k, const char *id, response *rs, api_error *e)
+{
+    return write_delete(rq, k, id, rs, e);
+}
+
 /* ---------------------------------------------------------- routing */
 
 typedef enum { R_COLLECTION, R_LOOKUP, R_ITEM, R_DELETED } route_shape;
@@ -349,19 +370,21 @@ typedef struct route {
     handler_fn fn;
 } route;
 
-/* The route table: every read operation of every kind. Writes (POST to a
- * collection, DELETE of an item) are added with the write issue. */
+/* The route table: every operation of every kind the model table marks. */
 static const route routes[] = {
     { R_COLLECTION, "GET", OP_LIST, op_list },
+    { R_COLLECTION, "POST", OP_CREATE, op_create },
     { R_LOOKUP, "POST", OP_LOOKUP, op_lookup },
     { R_ITEM, "GET", OP_GET, op_get },
+    { R_ITEM, "DELETE", OP_DELETE, op_delete },
     { R_DELETED, "GET", 0, op_deleted },
 };
 
-/* Kinds whose reads are computed or per-client rather than stored entities. */
+/* Kinds whose reads are per-client rather than stored entities.
+ * (aggregatedAttendance is computed: op_list hands it to aggregated.c.) */
 static int served_generically(const kind_desc *k)
 {
-    return k->id != K_AGGREGATEDATTENDANCE && k->id != K_SUBSCRIPTION;
+    return k->id != K_SUBSCRIPTION;
 }
 
 static int split_path(const char *path, const kind_desc **k, route_shape *shape, char *id, size_t idlen)
@@ -395,8 +418,75 @@ static int split_path(const char *path, const kind_desc **k, route_shape *shape,
     return 0;
 }
 
+/* Routes that are not entity kinds: subscriptions and the feedback
+ * channel. "{id}" matches one path segment; a pattern ending in '/' also
+ * matches without it (the specification writes /log/ and /statistics/). */
+typedef int (*special_fn)(request *rq, const char *id, response *rs, api_error *e);
+typedef struct special_route {
+    const char *method;
+    const char *path;
+    special_fn fn;
+} special_route;
+
+static const special_route specials[] = {
+    { "GET", "/subscriptions", subs_op_list },
+    { "POST", "/subscriptions", subs_op_create },
+    { "GET", "/subscriptions/{id}", subs_op_get },
+    { "PATCH", "/subscriptions/{id}", subs_op_renew },
+    { "DELETE", "/subscriptions/{id}", subs_op_delete },
+    { "POST", "/log/", feedback_op_log },
+    { "POST", "/statistics/", feedback_op_statistics },
+};
+#define NSPECIAL (sizeof specials / sizeof *specials)
+
+/* 1 when path matches pattern; the {id} segment goes to id. */
+static int special_match(const char *pattern, const char *path, char *id, size_t idlen)
+{
+    const char *brace = strstr(pattern, "{id}");
+    if (!brace) {
+        size_t pl = strlen(pattern);
+        if (!strcmp(pattern, path))
+            return 1;
+        return pattern[pl - 1] == '/' && strlen(path) == pl - 1 && !strncmp(pattern, path, pl - 1);
+    }
+    size_t pre = (size_t)(brace - pattern);
+    if (strncmp(pattern, path, pre) || !path[pre] || strchr(path + pre, '/'))
+        return 0;
+    if (id)
+        snprintf(id, idlen, "%s", path + pre);
+    return 1;
+}
+
+/* 1 when the path is one of the special routes (any method): handled. */
+static int special_handle(request *rq, response *rs)
+{
+    char id[128] = "";
+    size_t nallow = 0;
+    api_error e = { 0 };
+    for (size_t i = 0; i < NSPECIAL; i++) {
+        if (!special_match(specials[i].path, rq->path, id, sizeof id))
+            continue;
+        size_t l = strlen(rs->allow_buf);
+        snprintf(rs->allow_buf + l, sizeof rs->allow_buf - l, "%s%s", nallow++ ? ", " : "", specials[i].method);
+        if (strcmp(specials[i].method, rq->method))
+            continue;
+        if (specials[i].fn(rq, id, rs, &e))
+            api_error_response(&e, rs);
+        return 1;
+    }
+    if (!nallow)
+        return 0;
+    rs->allow = rs->allow_buf;
+    api_fail(&e, 405, E_METHOD_NOT_ALLOWED, "%s is not allowed on %s; use %s", rq->method, rq->path, rs->allow_buf);
+    api_error_response(&e, rs);
+    return 1;
+}
+
 int api_routes(const char *method, const char *path)
 {
+    for (size_t i = 0; i < NSPECIAL; i++)
+        if (!strcmp(specials[i].path, path) && !strcasecmp(specials[i].method, method))
+            return 1;
     const kind_desc *k = NULL;
     route_shape shape;
     char id[128];
@@ -417,26 +507,29 @@ void api_handle(request *rq, response *rs)
     route_shape shape;
     char id[128] = "";
     rs->status = 200;
+    if (special_handle(rq, rs))
+        return;
     if (split_path(rq->path, &k, &shape, id, sizeof id)) {
         api_fail(&e, 404, E_NOT_FOUND, "there is no endpoint %s; see the OpenAPI document at openapi.json", rq->path);
         api_error_response(&e, rs);
         return;
     }
-    const route *allowed = NULL;
+    size_t nallow = 0;
     for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
         const route *r = &routes[i];
         if (r->shape != shape || (k && r->need_op && !(k->ops & r->need_op)))
             continue;
-        allowed = r;
+        size_t l = strlen(rs->allow_buf);
+        snprintf(rs->allow_buf + l, sizeof rs->allow_buf - l, "%s%s", nallow++ ? ", " : "", r->method);
         if (strcmp(r->method, rq->method))
             continue;
         if (r->fn(rq, k, id, rs, &e))
             api_error_response(&e, rs);
         return;
     }
-    if (allowed) {
-        rs->allow = allowed->method;
-        api_fail(&e, 405, E_METHOD_NOT_ALLOWED, "%s is not allowed on %s; use %s", rq->method, rq->path, allowed->method);
+    if (nallow) {
+        rs->allow = rs->allow_buf;
+        api_fail(&e, 405, E_METHOD_NOT_ALLOWED, "%s is not allowed on %s; use %s", rq->method, rq->path, rs->allow_buf);
     } else {
         api_fail(&e, 404, E_NOT_FOUND, "there is no endpoint %s", rq->path);
     }

@@ -29,6 +29,9 @@ typedef struct response {
     int status;
     buf body;
     const char *allow; /* Allow header for 405 */
+    char allow_buf[48];
+    const char *hname; /* one extra response header, or NULL */
+    char hvalue[96];
 } response;
 
 /* Serves one authenticated API request. Always fills rs. */

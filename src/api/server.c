@@ -21,6 +21,7 @@
 #include "api/handlers.h"
 #include "api/openapi.h"
 #include "api/pagetoken.h"
+#include "outbound/outbound.h"
 #include "store/clients.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -100,8 +101,17 @@ static void completed(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_
     atomic_fetch_sub(&s->inflight, 1);
 }
 
+static enum MHD_Result send_buf_h(struct MHD_Connection *c, int status, buf *body, const char *allow,
+                                  const char *www_auth, const char *hname, const char *hvalue);
+
 static enum MHD_Result send_buf(struct MHD_Connection *c, int status, buf *body, const char *allow,
                                 const char *www_auth)
+{
+    return send_buf_h(c, status, body, allow, www_auth, NULL, NULL);
+}
+
+static enum MHD_Result send_buf_h(struct MHD_Connection *c, int status, buf *body, const char *allow,
+                                  const char *www_auth, const char *hname, const char *hvalue)
 {
     size_t len = body->len;
     char *data = buf_steal(body);
@@ -115,6 +125,8 @@ static enum MHD_Result send_buf(struct MHD_Connection *c, int status, buf *body,
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
     if (www_auth)
         MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, www_auth);
+    if (hname)
+        MHD_add_response_header(r, hname, hvalue);
     enum MHD_Result rc = MHD_queue_response(c, (unsigned)status, r);
     MHD_destroy_response(r);
     return rc;
@@ -187,7 +199,7 @@ static enum MHD_Result serve_api(server *s, struct MHD_Connection *c, conn *cn, 
         log_msg(LOG_ERR, "%s %s -> %d", method, cn->uri, rs.status);
     else
         log_msg(LOG_DEBUG, "%s %s -> %d (%s)", method, cn->uri, rs.status, cl.name);
-    return send_buf(c, rs.status, &rs.body, rs.allow, NULL);
+    return send_buf_h(c, rs.status, &rs.body, rs.allow, NULL, rs.hname, rs.hvalue);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -315,6 +327,13 @@ int server_run(const server_opts *o)
         free(s.openapi);
         return 1;
     }
+    outbound_configure(&o->webhooks);
+    if (outbound_start(o->db)) {
+        fprintf(stderr, "skolnav serve: cannot start the webhook dispatcher\n");
+        MHD_stop_daemon(d);
+        free(s.openapi);
+        return 1;
+    }
     log_msg(LOG_INFO, "serving the SS12000 API at http://%s%s (%u threads)", o->listen, o->base_path, threads);
     int sig = 0;
     sigwait(&set, &sig);
@@ -323,6 +342,7 @@ int server_run(const server_opts *o)
     for (int waited = 0; atomic_load(&s.inflight) > 0 && waited < STOP_GRACE_MS; waited += 10)
         usleep(10000);
     MHD_stop_daemon(d);
+    outbound_stop();
     free(s.openapi);
     log_msg(LOG_INFO, "stopped");
     return 0;

@@ -3,11 +3,14 @@
 #ifndef SKOLNAV_SERVER_H
 #define SKOLNAV_SERVER_H
 
+#include "outbound/outbound.h"
+
 typedef struct server_opts {
     const char *db;        /* store URL */
     const char *listen;    /* "127.0.0.1:8080" */
     const char *base_path; /* "/v2.0" */
     int threads;           /* 0 = a sensible default */
+    outbound_opts webhooks; /* zeros = the defaults of outbound.h */
 } server_opts;
 
 /* Serves until SIGINT or SIGTERM, then finishes in-flight requests.

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "demo/demo_timetable.h"
 #include "demo/names.h"
 #include "ingest/ingest.h"
 #include "model/model.h"
@@ -2441,6 +2442,9 @@ int demo_generate(store *st, const demo_opts *o, FILE *log)
     int rc = 0;
     for (int q = 0; q < NPASS && !rc; q++)
         rc = run_pass(g, q);
+    demo_tt_stats tts = { 0 };
+    if (!rc)
+        rc = demo_timetable(st, o->scale, o->seed, now, log, &tts);
 #ifdef __GLIBC__
     mallopt(M_MXFAST, (int)(64 * sizeof(size_t) / 4));
 #endif
@@ -2451,6 +2455,8 @@ int demo_generate(store *st, const demo_opts *o, FILE *log)
             ent += g->written[q][k];
             dl += g->deleted[q][k];
         }
+    ent += tts.events + tts.attendances + tts.absences + tts.attendance_events + tts.schedules + tts.grades;
+    dl += tts.deleted;
     if (log && !rc) {
         fprintf(log, "demo: %zu records written, %zu deleted, %zu persons in %.1f s (%.0f records/s)\n", ent, dl,
                 g->final_persons, secs, secs > 0 ? (double)ent / secs : 0.0);

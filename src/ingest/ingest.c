@@ -220,6 +220,18 @@ int ingest_batch(store *st, int kind, json_t *records, const ingest_opts *o, ing
         if (check_refs(st, &refs[i], &ids, kind, (long)i, id, res) && res->nproblems >= INGEST_MAX_ERRORS)
             break;
     }
+    for (size_t i = 0; o && o->create_only && i < n; i++) {
+        const char *id = json_string_value(json_object_get(canon[i], "id"));
+        int ex = store_entity_exists(st, kind, id);
+        if (ex == STORE_ERR) {
+            store_problem(st, res);
+            goto out;
+        }
+        if (ex == STORE_OK) {
+            ingest_problem_add(res, (long)i, id, "id", "a %s with id %s exists already", model_kind(kind)->name, id);
+            res->conflicts++;
+        }
+    }
     if (res->nproblems)
         goto out;
     for (size_t i = 0; i < n; i++) {

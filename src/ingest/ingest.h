@@ -27,6 +27,7 @@ typedef struct ingest_problem {
 typedef struct ingest_result {
     size_t created, updated, unchanged, deleted;
     size_t nproblems;          /* problems found (may exceed the stored ones) */
+    size_t conflicts;          /* with create_only: records whose id exists already */
     ingest_problem problems[INGEST_MAX_ERRORS];
 } ingest_result;
 
@@ -34,6 +35,7 @@ typedef struct ingest_opts {
     int64_t at_ms;        /* time stamped on meta and the change feed; 0 = now */
     const char *source;   /* owning source name; NULL = "local" */
     int skip_ref_check;   /* trust references (bulk generators that build them right) */
+    int create_only;      /* an id that exists already is a problem (API creates), not an update */
 } ingest_opts;
 
 /*

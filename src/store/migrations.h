@@ -57,6 +57,19 @@ static const char *const sqlite_migrations[] = {
     "DELETE FROM prel;"
     "DROP INDEX prel_source;"
     "DELETE FROM setting WHERE k='rows_version';",
+    /* 3: subscriptions (webhooks) with their change-feed cursor, and the outbox */
+    "CREATE TABLE subscription(id TEXT PRIMARY KEY, client TEXT NOT NULL, name TEXT NOT NULL,"
+    "  target TEXT NOT NULL, kinds INTEGER NOT NULL, secret TEXT NOT NULL, expires INTEGER NOT NULL,"
+    "  created INTEGER NOT NULL, cursor INTEGER NOT NULL, failing INTEGER NOT NULL DEFAULT 0, last_error TEXT);"
+    "CREATE INDEX subscription_client ON subscription(client, id);"
+    "CREATE TABLE outbox(id INTEGER PRIMARY KEY AUTOINCREMENT, sub TEXT NOT NULL, body TEXT NOT NULL,"
+    "  created INTEGER NOT NULL, next_at INTEGER NOT NULL, first_try INTEGER NOT NULL DEFAULT 0,"
+    "  attempts INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX outbox_sub ON outbox(sub, id);",
+    /* 4: what vendors report back through POST /log/ and /statistics/ */
+    "CREATE TABLE feedback(id INTEGER PRIMARY KEY AUTOINCREMENT, client TEXT NOT NULL, channel TEXT NOT NULL,"
+    "  at INTEGER NOT NULL, body TEXT NOT NULL);"
+    "CREATE INDEX feedback_client ON feedback(client, at);",
 };
 
 #endif

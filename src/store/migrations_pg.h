@@ -61,10 +61,27 @@ static const char *const pg_migrations[] = {
     "DELETE FROM prel;"
     "DROP INDEX prel_source;"
     "DELETE FROM setting WHERE k='rows_version'",
+
+    /* 3: subscriptions (webhooks) with their change-feed cursor, and the outbox */
+    "CREATE TABLE subscription(id text COLLATE \"C\" PRIMARY KEY, client text COLLATE \"C\" NOT NULL,"
+    "  name text NOT NULL, target text NOT NULL, kinds bigint NOT NULL, secret text NOT NULL,"
+    "  expires bigint NOT NULL, created bigint NOT NULL, cursor bigint NOT NULL,"
+    "  failing integer NOT NULL DEFAULT 0, last_error text);"
+    "CREATE INDEX subscription_client ON subscription(client, id);"
+    "CREATE TABLE outbox(id bigserial PRIMARY KEY, sub text COLLATE \"C\" NOT NULL, body text NOT NULL,"
+    "  created bigint NOT NULL, next_at bigint NOT NULL, first_try bigint NOT NULL DEFAULT 0,"
+    "  attempts integer NOT NULL DEFAULT 0);"
+    "CREATE INDEX outbox_sub ON outbox(sub, id)",
+
+    /* 4: what vendors report back through POST /log/ and /statistics/ */
+    "CREATE TABLE feedback(id bigserial PRIMARY KEY, client text COLLATE \"C\" NOT NULL,"
+    "  channel text COLLATE \"C\" NOT NULL, at bigint NOT NULL, body text NOT NULL);"
+    "CREATE INDEX feedback_client ON feedback(client, at)",
 };
 
 /* Every table the migrations create (for `demo --force`, which starts over). */
 static const char pg_tables[] =
-    "entity, idx, sortidx, prel, orgtree, changes, tombstone, client, setting, skolnav_schema";
+    "entity, idx, sortidx, prel, orgtree, changes, tombstone, client, setting, subscription, outbox,"
+    " feedback, skolnav_schema";
 
 #endif

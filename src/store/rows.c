@@ -279,7 +279,11 @@ void rows_build(int kind, json_t *e, int64_t modified_ms, entity_rows *r)
         if (sk->src == S_MODIFIED || model_sort_column(k, sk) != sk)
             continue;
         const char *text = sk->path ? first_value(e, sk->path) : r->display;
-        add_sort(r, sk, text, modified_ms);
+        /* Date-times with different offsets sort by instant, not by text. */
+        const field *f = sk->src == S_TEXT && sk->path ? model_field(k->fields, sk->path) : NULL;
+        char *canon = f && f->type == FT_DATETIME ? period_value(k, e, sk->path) : NULL;
+        add_sort(r, sk, canon ? canon : text, modified_ms);
+        free(canon);
     }
     r->pstart = period_value(k, e, k->period_start);
     r->pend = period_value(k, e, k->period_end);

@@ -464,6 +464,17 @@ void sql_display_names(int kind, const char *const *ids, size_t n, sqlq *s)
                    " LEFT JOIN entity p ON p.kind=%d AND p.id=%s WHERE d.kind=%d AND d.id IN ",
                    K_PERSON, s->dollar ? "(d.json::jsonb #>> '{person,id}')" : "json_extract(d.json, '$.person.id')",
                    K_DUTY);
+    } else if (kind == K_CALENDAREVENT || kind == K_PLACEMENT) {
+        /* Nameless kinds are named after what they belong to: a lesson
+         * after its activity, a placement after its child. */
+        int ce = kind == K_CALENDAREVENT;
+        buf_printf(&s->sql,
+                   "SELECT d.id, p.display FROM entity d"
+                   " LEFT JOIN entity p ON p.kind=%d AND p.id=%s WHERE d.kind=%d AND d.id IN ",
+                   ce ? K_ACTIVITY : K_PERSON,
+                   s->dollar ? (ce ? "(d.json::jsonb #>> '{activity,id}')" : "(d.json::jsonb #>> '{child,id}')")
+                             : (ce ? "json_extract(d.json, '$.activity.id')" : "json_extract(d.json, '$.child.id')"),
+                   kind);
     } else {
         buf_printf(&s->sql, "SELECT d.id, d.display FROM entity d WHERE d.kind=%d AND d.id IN ", kind);
     }

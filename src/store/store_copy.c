@@ -20,6 +20,10 @@ static const struct {
     { "tombstone", "seq, kind, id, at", "iiti" },
     { "client", "id, name, key_hash, full_access, created, disabled", "tttiii" },
     { "setting", "k, v", "tt" },
+    { "subscription", "id, client, name, target, kinds, secret, expires, created, cursor, failing, last_error",
+      "ttttitiiiit" },
+    { "outbox", "id, sub, body, created, next_at, first_try, attempts", "ittiiii" },
+    { "feedback", "id, client, channel, at, body", "ittit" },
 };
 
 #define NTABLES (sizeof tables / sizeof *tables)

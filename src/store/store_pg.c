@@ -993,7 +993,11 @@ static int pg_sequences_sync(store *st)
     return pg_exec(st, "SELECT setval(pg_get_serial_sequence('changes', 'seq'),"
                        " coalesce((SELECT max(seq) FROM changes), 0) + 1, false);"
                        "SELECT setval(pg_get_serial_sequence('tombstone', 'seq'),"
-                       " coalesce((SELECT max(seq) FROM tombstone), 0) + 1, false)");
+                       " coalesce((SELECT max(seq) FROM tombstone), 0) + 1, false);"
+                       "SELECT setval(pg_get_serial_sequence('outbox', 'id'),"
+                       " coalesce((SELECT max(id) FROM outbox), 0) + 1, false);"
+                       "SELECT setval(pg_get_serial_sequence('feedback', 'id'),"
+                       " coalesce((SELECT max(id) FROM feedback), 0) + 1, false)");
 }
 
 static const store_ops pg_ops = {

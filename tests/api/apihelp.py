@@ -264,8 +264,9 @@ def free_port():
 class Server:
     """A running `skolnav serve` on a fresh demo database."""
 
-    def __init__(self, workdir, seed, db=None):
+    def __init__(self, workdir, seed, db=None, serve_args=()):
         self.workdir = workdir
+        self.serve_args = list(serve_args)
         self.binary = skolnav_bin()
         self.db = db or new_db(workdir)
         self.cli = Cli(self.binary, self.db, workdir)
@@ -290,9 +291,14 @@ class Server:
         self.port = free_port()
         self.base = "http://127.0.0.1:%d" % self.port
         self.log_path = os.path.join(self.workdir, "serve.log")
-        self._log = open(self.log_path, "wb")
+        self._log = open(self.log_path, "ab")
+        self._spawn()
+        self.api = Api(self.base, self.key_a, self.key_b, self.cli)
+        return self
+
+    def _spawn(self):
         self.proc = subprocess.Popen(
-            [self.binary, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port],
+            [self.binary, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port] + self.serve_args,
             stdout=self._log, stderr=subprocess.STDOUT)
         return self
 
@@ -311,8 +317,13 @@ class Server:
                 self.proc.kill()
                 raise AssertionError("skolnav serve did not answer /health within 30 s:\n" + self.log())
             time.sleep(0.1)
-        self.api = Api(self.base, self.key_a, self.key_b, self.cli)
-        return self
+
+    def kill9_and_restart(self):
+        """SIGKILL (nothing is flushed or finished), then serve the same store again."""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=30)
+        self.api.close()
+        self._spawn()
 
     def log(self):
         try:

@@ -24,9 +24,10 @@ LOOKUPS = [p for p in LISTS if ("POST", "/%s/lookup" % p) in OPERATIONS]
 @pytest.mark.parametrize("ep", LISTS)
 def test_list_walk_and_schema(api, validate, require_path, ep):
     require_path("/" + ep)
-    items = api.walk("/" + ep, LIST_PARAMS.get(ep), limit=50)
-    if items and ep != "aggregatedAttendance":
-        assert all("id" in i for i in items)
+    if ep == "aggregatedAttendance":  # rows have no id: page through them
+        assert sum(len(env["data"]) for env in api.pages("/" + ep, LIST_PARAMS[ep], limit=500))
+    else:
+        api.walk("/" + ep, LIST_PARAMS.get(ep), limit=500)
     env = api.get_json("/" + ep, dict(LIST_PARAMS.get(ep, {}), limit=5))
     validate(env, "GET /" + ep)
 
@@ -67,7 +68,7 @@ def test_lookup_returns_items(api, validate, require_path, ep):
 
 def test_subscription_lifecycle(api, validate, require_path):
     require_path("/subscriptions")
-    body = {"name": "api-test", "target": "http://127.0.0.1:9/hook",
+    body = {"name": "api-test", "target": "https://vendor.example/hook",
             "resourceTypes": [{"resource": "Person"}, {"resource": "Group"}]}
     r = api.post("/subscriptions", body)
     assert r.status_code == 201, r.text[:300]
