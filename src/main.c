@@ -137,8 +137,25 @@ static const command commands[] = {
       "serve the SS12000 API until SIGTERM or SIGINT" },
     { "demo", cmd_demo, "demo --db PATH [--scale mittkoping|city|nation] [--seed N] [--force]",
       "create a store with the Mittköping demo data" },
-    { "client", cmd_client, "client add --db PATH NAME [--full-access] [--json] | client list --db PATH",
-      "manage API clients and their keys" },
+    { "client", cmd_client,
+      "client add --db PATH NAME [--full-access] [--json] [--vendor T] [--contact T] [--dpo T] [--purpose T]\n"
+      "          [--legal-basis T] [--contract-end YYYY-MM-DD] [--expires DATE]\n"
+      "  | client list|show --db PATH [CLIENT] [--json]\n"
+      "  | client grant --db PATH CLIENT [--all-orgs | --org ID ...] [--category NAME ...]\n"
+      "          [--protected exclude|alias|full] [--pseudonyms on|off] [--writes on|off]\n"
+      "  | client revoke --db PATH CLIENT [--all-orgs] [--org ID ...] [--category NAME ...]\n"
+      "  | client suspend|resume|remove --db PATH CLIENT\n"
+      "  | client rotate --db PATH CLIENT [--grace SECONDS] [--expires DATE] [--json]",
+      "manage API clients, their keys and their grants (a new client sees nothing until granted)" },
+    { "stop", cmd_stop, "stop --db PATH --all | --client CLIENT",
+      "emergency stop: refuse every request of all clients (or one) from the next request on" },
+    { "resume", cmd_resume, "resume --db PATH --all | --client CLIENT", "end an emergency stop" },
+    { "audit", cmd_audit,
+      "audit person --db PATH ID|CIVICNO [--json] | audit client --db PATH CLIENT [--json]\n"
+      "  | audit purge --db PATH [--older-than DAYS] | audit retention --db PATH DAYS",
+      "the disclosure ledger: who received which person's data, a client's use, retention" },
+    { "view-as", cmd_view_as, "view-as --db PATH CLIENT PATH [--method GET|POST] [--body FILE.json]",
+      "print exactly what a client would get for an API path, without recording a disclosure" },
     { "ingest", cmd_ingest, "ingest --db PATH --kind PATHNAME FILE.json",
       "validate and write a JSON array of entities (e.g. --kind persons)" },
     { "delete", cmd_delete, "delete --db PATH --kind PATHNAME ID...", "delete entities, leaving tombstones" },

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "access/access.h"
 #include "api/handlers.h"
 #include "api/openapi.h"
 #include "api/pagetoken.h"
@@ -169,20 +170,33 @@ static enum MHD_Result serve_api(server *s, struct MHD_Connection *c, conn *cn, 
         return send_error(c, 401, E_UNAUTHORIZED,
                           key ? "the API key is not valid" : "this API needs an API key: send 'Authorization: Bearer <key>'",
                           "Bearer realm=\"skolnav\"");
+    api_error ae;
+    if (access_admit(&cl, &ae)) {
+        log_msg(LOG_INFO, "%s %s refused for client %s (%s): %s", method, path, cl.id, cl.name, ae.message);
+        return send_error(c, ae.status, ae.code, ae.message, NULL);
+    }
     const char *q = strchr(cn->uri, '?');
+    access_view av;
+    access_begin(&av, st, &cl, "api", 1);
     request rq = {
         .method = method,
         .path = path,
         .raw_query = q ? q + 1 : NULL,
         .body = cn->body.data,
         .bodylen = cn->body.len,
-        .cl = &cl,
+        .cl = &av.cl,
         .st = st,
-        .tc = { .key = s->token_key, .client_id = cl.id },
+        .tc = { .key = s->token_key, .client_id = av.cl.id },
     };
     response rs = { .status = 200 };
     buf_init(&rs.body);
-    api_handle(&rq, &rs);
+    if (access_check_path(&av, path, &ae))
+        api_error_response(&ae, &rs);
+    else
+        api_handle(&rq, &rs);
+    access_reqinfo ri = { .method = method, .path = path, .query = rq.raw_query, .status = rs.status,
+                          .bytes = rs.body.len, .started_ms = cn->started };
+    access_finish(&av, st, &ri);
     if (rs.status >= 500)
         log_msg(LOG_ERR, "%s %s -> %d", method, cn->uri, rs.status);
     else

@@ -32,6 +32,42 @@ static const char *const sqlite_migrations[] = {
     "CREATE TABLE client(id TEXT PRIMARY KEY, name TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE,"
     "  full_access INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, disabled INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE setting(k TEXT PRIMARY KEY, v TEXT NOT NULL);",
+
+    /* 2: vendor access (src/access/): client details and grants, several
+     * keys per client, access events, the request log and the per-person
+     * disclosure ledger. Existing keys carry over; existing clients keep
+     * their full access. */
+    "CREATE TABLE client_new(id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+    "  full_access INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL,"
+    "  suspended INTEGER NOT NULL DEFAULT 0, vendor TEXT, contact TEXT, dpo TEXT, purpose TEXT,"
+    "  legal_basis TEXT, contract_end TEXT, all_orgs INTEGER NOT NULL DEFAULT 0,"
+    "  cats INTEGER NOT NULL DEFAULT 0, protected TEXT NOT NULL DEFAULT 'exclude',"
+    "  pseudonyms INTEGER NOT NULL DEFAULT 0, writes INTEGER NOT NULL DEFAULT 0);"
+    "INSERT INTO client_new(id, name, full_access, created, suspended)"
+    "  SELECT id, name, full_access, created, disabled FROM client;"
+    "CREATE TABLE client_key(id TEXT PRIMARY KEY, client TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,"
+    "  created INTEGER NOT NULL, expires INTEGER, revoked INTEGER);"
+    "CREATE INDEX client_key_client ON client_key(client);"
+    "INSERT INTO client_key(id, client, hash, created)"
+    "  SELECT lower(hex(randomblob(8))), id, key_hash, created FROM client;"
+    "DROP TABLE client;"
+    "ALTER TABLE client_new RENAME TO client;"
+    "CREATE TABLE client_org(client TEXT NOT NULL, org TEXT NOT NULL, PRIMARY KEY(client, org)) WITHOUT ROWID;"
+    "CREATE TABLE access_event(seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,"
+    "  client TEXT, what TEXT NOT NULL);"
+    "CREATE TABLE request_log(seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,"
+    "  client TEXT NOT NULL, credential TEXT, method TEXT NOT NULL, path TEXT NOT NULL, query TEXT,"
+    "  status INTEGER NOT NULL, items INTEGER NOT NULL, bytes INTEGER NOT NULL, duration_ms INTEGER NOT NULL);"
+    "CREATE INDEX request_log_client ON request_log(client, at);"
+    "CREATE INDEX request_log_at ON request_log(at);"
+    "CREATE TABLE ledger(client TEXT NOT NULL, person TEXT NOT NULL, channel TEXT NOT NULL,"
+    "  cats INTEGER NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,"
+    "  PRIMARY KEY(client, person, channel)) WITHOUT ROWID;"
+    "CREATE INDEX ledger_person ON ledger(person);"
+    "CREATE INDEX ledger_last ON ledger(last);"
+    /* The access view finds protected persons by a new person index key. */
+    "INSERT INTO idx(kind, key, value, id) SELECT 1, 'securityMarking', json_extract(json, '$.securityMarking'), id"
+    "  FROM entity WHERE kind=1 AND json_extract(json, '$.securityMarking') IS NOT NULL;",
 };
 
 #endif

@@ -364,6 +364,10 @@ int sql_list(const query *q, long limit, sqlq *s)
             sqlq_text(s, q->cur_id);
         }
     }
+    if (q->scope) {
+        add(s, " AND ");
+        sql_scope(q->scope, kind, "e.id", s);
+    }
     int rel_done = 0, ident_done = 0;
     for (size_t i = 0; i < q->nf; i++) {
         add(s, " AND ");

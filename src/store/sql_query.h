@@ -49,4 +49,13 @@ void sql_display_names(int kind, const char *const *ids, size_t n, sqlq *s);
 /* SELECT seq, kind, id FROM tombstone ... */
 void sql_deleted(const query *q, long limit, sqlq *s);
 
+/* ---- the access scope (sql_scope.c) */
+
+/* Appends a predicate true for the entities of `kind` (id column `col`)
+ * inside the scope. */
+void sql_scope(const query_scope *sc, int kind, const char *col, sqlq *s);
+/* sql_display_names within a scope: names of entities outside it are not
+ * returned, and a duty is not named after a person outside it. */
+void sql_display_names_scoped(const query_scope *sc, int kind, const char *const *ids, size_t n, sqlq *s);
+
 #endif

@@ -25,6 +25,8 @@ enum { STORE_OK = 0, STORE_NOTFOUND = 1, STORE_ERR = -1 };
 int store_open(const char *url, int create, store **out, char *err, size_t errlen);
 void store_close(store *st);
 const char *store_errmsg(store *st);
+/* Sets the message store_errmsg returns (for modules above the store). */
+void store_fail_msg(store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int store_schema_version(store *st);
 
 /* A write transaction. Readers never block on it (WAL). */
@@ -84,6 +86,12 @@ int store_display_names(store *st, int kind, const char *const *ids, size_t n, s
 typedef int (*store_tomb_fn)(void *ctx, int64_t seq, int kind, const char *id);
 int store_deleted(store *st, const query *q, long limit, store_tomb_fn fn, void *ctx);
 
+/* Restricts every read on this connection (list, fetch, lookup, display
+ * names, deletions) to the scope until it is set to NULL; the scope is
+ * borrowed. The access view sets it for each request (src/access/). */
+void store_set_scope(store *st, const query_scope *sc);
+const query_scope *store_scope(store *st);
+
 /* ---- settings (server secrets and the like) */
 int store_setting_get(store *st, const char *key, char **value); /* STORE_NOTFOUND when unset */
 int store_setting_set(store *st, const char *key, const char *value);
@@ -96,6 +104,8 @@ int store_bind_int(store_stmt *s, int i, int64_t v);
 int store_bind_null(store_stmt *s, int i);
 /* 1 = a row is ready, 0 = done, -1 = error. */
 int store_step(store_stmt *s);
+/* Resets a statement for another run with new bindings. */
+void store_reset(store_stmt *s);
 const char *store_col_text(store_stmt *s, int i);
 int64_t store_col_int(store_stmt *s, int i);
 void store_finalize(store_stmt *s);
