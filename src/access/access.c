@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/query_parse.h"
 #include "util/buf.h"
 
 static _Thread_local access_view *current;
@@ -49,7 +50,8 @@ void access_begin(access_view *av, store *st, const client *cl, const char *chan
         av->scope.client = av->cl.id;
         av->scope.all_orgs = cl->all_orgs;
         av->scope.cats = cl->cats | 1u << CAT_STANDARD;
-        av->scope.exclude_protected = cl->protect != PROTECT_FULL;
+        av->scope.exclude_protected = cl->protect == PROTECT_EXCLUDE;
+        av->scope.alias_protected = cl->protect == PROTECT_ALIAS;
         store_set_scope(st, &av->scope);
     }
     current = av;
@@ -95,4 +97,112 @@ int access_check_path(const access_view *av, const char *path, api_error *e)
                                               "Students, Responsibles or Duties)");
     return api_fail(e, 403, E_FORBIDDEN, "this client is not granted %s (category %s)", k->path,
                     model_category_name(k->cat));
+}
+
+/* The category of the field an index key reads (its first path segment). */
+static int key_category(const kind_desc *k, const char *key)
+{
+    for (const index_key *ik = k->index_keys; key && ik && ik->key; ik++) {
+        if (strcmp(ik->key, key))
+            continue;
+        char seg[64];
+        size_t n = strcspn(ik->path, ".[");
+        if (n >= sizeof seg)
+            return CAT_STANDARD;
+        memcpy(seg, ik->path, n);
+        seg[n] = 0;
+        const field *f = model_field(k->fields, seg);
+        return f && !f->cat_key ? (int)f->cat : CAT_STANDARD;
+    }
+    return CAT_STANDARD;
+}
+
+static int path_category(const kind_desc *k, const char *path)
+{
+    char seg[64];
+    size_t n = path ? strcspn(path, ".[") : 0;
+    if (!n || n >= sizeof seg)
+        return CAT_STANDARD;
+    memcpy(seg, path, n);
+    seg[n] = 0;
+    const field *f = model_field(k->fields, seg);
+    return f && !f->cat_key ? (int)f->cat : CAT_STANDARD;
+}
+
+static int cat_granted(const access_view *av, int cat)
+{
+    return cat == CAT_STANDARD || (av->scope.cats & (1u << cat)) != 0;
+}
+
+static int deny_use(api_error *e, const char *what, const char *name, int cat)
+{
+    return api_fail(e, 403, E_FORBIDDEN, "%s '%s' needs the category %s, which this client is not granted", what,
+                    name, model_category_name(cat));
+}
+
+int access_check_use(const access_view *av, const kind_desc *k, const char *name, const char *value, int lookup,
+                     api_error *e)
+{
+    if (av->passthrough || !k)
+        return 0;
+    if (lookup) {
+        for (const lookup_key *l = k->lookup; l && l->name; l++)
+            if (!strcmp(l->name, name) && l->via_kind == K_NONE && !cat_granted(av, key_category(k, l->key)))
+                return deny_use(e, "the lookup key", name, key_category(k, l->key));
+        return 0;
+    }
+    if (!strcmp(name, "sortkey") && value) {
+        const sortkey *sk = model_sort(k, value);
+        if (sk && !cat_granted(av, path_category(k, sk->path)))
+            return deny_use(e, "the sort key", value, path_category(k, sk->path));
+        return 0;
+    }
+    const param *p = model_param(k, name);
+    if (!p)
+        return 0;
+    int cat = p->op == Q_IDENT_VALUE || p->op == Q_IDENT_CONTEXT ? path_category(k, "externalIdentifiers")
+                                                                : key_category(k, p->key);
+    if (!cat_granted(av, cat))
+        return deny_use(e, "the parameter", name, cat);
+    return 0;
+}
+
+int access_check_request(const access_view *av, const char *path, const char *raw_query, const char *body,
+                         size_t bodylen, api_error *e)
+{
+    if (access_check_path(av, path, e))
+        return -1;
+    if (av->passthrough || *path != '/')
+        return 0;
+    const char *seg = path + 1;
+    const char *slash = strchr(seg, '/');
+    const kind_desc *k = model_kind_by_path(seg, slash ? (size_t)(slash - seg) : strlen(seg));
+    if (!k)
+        return 0;
+    qs in;
+    api_error ignored;
+    if (raw_query && !qs_parse(raw_query, &in, &ignored)) {
+        int rc = 0;
+        for (size_t i = 0; i < in.n && !rc; i++)
+            rc = access_check_use(av, k, in.p[i].k, in.p[i].v, 0, e);
+        qs_free(&in);
+        if (rc)
+            return -1;
+    }
+    if (slash && !strcmp(slash, "/lookup") && body) {
+        json_t *b = json_loadb(body, bodylen, 0, NULL);
+        const char *key;
+        json_t *v;
+        int rc = 0;
+        if (json_is_object(b)) {
+            json_object_foreach(b, key, v) {
+                if (!rc)
+                    rc = access_check_use(av, k, key, NULL, 1, e);
+            }
+        }
+        json_decref(b);
+        if (rc)
+            return -1;
+    }
+    return 0;
 }

@@ -70,6 +70,15 @@ void access_unbind(void);
 
 /* 403 when the request path names a kind outside the client's grant. */
 int access_check_path(const access_view *av, const char *path, api_error *e);
+/* 403 when a query parameter, sort key or lookup key (lookup != 0) of kind
+ * k filters or sorts by a field the client may not see: a client without
+ * CivicNo cannot find persons by civic number either. */
+int access_check_use(const access_view *av, const kind_desc *k, const char *name, const char *value, int lookup,
+                     api_error *e);
+/* The same for a whole request: its query string and, for a lookup, its
+ * body's keys (a body that is not a JSON object is left to the handler). */
+int access_check_request(const access_view *av, const char *path, const char *raw_query, const char *body,
+                         size_t bodylen, api_error *e);
 /* 1 when the kind's endpoints are granted. */
 int access_kind_granted(const access_view *av, int kind);
 /* 1 when the client may see the field (by its category, for this element). */

@@ -18,6 +18,7 @@
 
 #include "access/access.h"
 #include "api/serialize.h"
+#include "store/sql_query.h"
 #include "util/buf.h"
 
 typedef struct fctx {
@@ -157,11 +158,63 @@ static void note_entity(access_view *av, const kind_desc *k, json_t *obj)
     }
 }
 
+static int is_protected(json_t *obj)
+{
+    const char *m = json_string_value(json_object_get(obj, "securityMarking"));
+    return m && strcmp(m, "Ingen") != 0;
+}
+
+/* Alias mode: a protected person keeps only what identifies no one (the
+ * hub's id, meta, status, enrolments) under the alias name; never the real
+ * name, civic number, birth date, addresses, e-mail, phone, photo,
+ * identifiers or guardians. */
+static void alias_person(json_t *obj)
+{
+    static const char *const keep[] = { "id", "meta", "securityMarking", "personStatus", "enrolments", "_embedded" };
+    const char *key;
+    json_t *v;
+    void *tmp;
+    json_object_foreach_safe(obj, tmp, key, v) {
+        size_t i = 0;
+        while (i < sizeof keep / sizeof *keep && strcmp(keep[i], key))
+            i++;
+        if (i == sizeof keep / sizeof *keep)
+            json_object_del(obj, key);
+    }
+    json_object_set_new(obj, "givenName", json_string(ACCESS_ALIAS_GIVEN));
+    json_object_set_new(obj, "familyName", json_string(ACCESS_ALIAS_FAMILY));
+    json_t *emb = json_object_get(obj, "_embedded");
+    if (emb) {
+        /* The links to guardians and the like go with the identity. */
+        json_t *rf = json_object_get(emb, "responsibleFor");
+        if (rf)
+            json_array_clear(rf);
+        json_t *op = json_object_get(emb, "ownedPlacements");
+        if (op)
+            json_array_clear(op);
+    }
+}
+
+/* Alias mode: items of a custom expansion that link to a protected person
+ * (a guardian's responsibleFor a protected child). */
+static int links_protected(json_t *item)
+{
+    json_t *p = json_object_get(item, "person");
+    return json_is_object(p) && is_protected(p);
+}
+
+static void alias_if_protected(fctx *c, const kind_desc *k, json_t *obj)
+{
+    if (c->apply && c->av->scope.alias_protected && k && k->id == K_PERSON && is_protected(obj))
+        alias_person(obj);
+}
+
 /* One pass over the page: the entities and their _embedded values. */
 static void pass(fctx *c, const kind_desc *k, json_t **objs, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         filter_fields(c, k->fields, objs[i], 1);
+        alias_if_protected(c, k, objs[i]);
         if (c->apply && c->av->record)
             note_entity(c->av, k, objs[i]);
         json_t *emb = json_object_get(objs[i], "_embedded");
@@ -176,16 +229,19 @@ static void pass(fctx *c, const kind_desc *k, json_t **objs, size_t n)
                 continue;
             if (!json_is_array(v)) {
                 filter_fields(c, fs, v, entity);
+                alias_if_protected(c, ek, v);
                 if (c->apply && c->av->record && entity)
                     note_entity(c->av, ek, v);
                 continue;
             }
             for (size_t j = json_array_size(v); j-- > 0;) {
                 json_t *el = json_array_get(v, j);
-                if (filter_fields(c, fs, el, entity) && c->apply) {
+                if ((filter_fields(c, fs, el, entity) ||
+                     (!entity && c->av->scope.alias_protected && links_protected(el))) && c->apply) {
                     json_array_remove(v, j);
                     continue;
                 }
+                alias_if_protected(c, ek, el);
                 if (c->apply && c->av->record && entity)
                     note_entity(c->av, ek, el);
             }

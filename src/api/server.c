@@ -190,7 +190,7 @@ static enum MHD_Result serve_api(server *s, struct MHD_Connection *c, conn *cn, 
     };
     response rs = { .status = 200 };
     buf_init(&rs.body);
-    if (access_check_path(&av, path, &ae))
+    if (access_check_request(&av, path, rq.raw_query, rq.body, rq.bodylen, &ae))
         api_error_response(&ae, &rs);
     else
         api_handle(&rq, &rs);

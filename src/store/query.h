@@ -33,6 +33,7 @@ typedef struct query_scope {
     int all_orgs;          /* every organisation; otherwise client_org and below */
     uint32_t cats;         /* granted categories, bit per field_category */
     int exclude_protected; /* persons with a securityMarking other than Ingen are out */
+    int alias_protected;   /* they are in, but named by an alias (display names) */
 } query_scope;
 
 typedef struct query {

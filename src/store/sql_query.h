@@ -51,6 +51,12 @@ void sql_deleted(const query *q, long limit, sqlq *s);
 
 /* ---- the access scope (sql_scope.c) */
 
+/* The name a client in alias mode sees for a person with a protected
+ * identity, in references and as given and family name. */
+#define ACCESS_ALIAS_GIVEN "Skyddad"
+#define ACCESS_ALIAS_FAMILY "identitet"
+#define ACCESS_ALIAS_NAME ACCESS_ALIAS_GIVEN " " ACCESS_ALIAS_FAMILY
+
 /* Appends a predicate true for the entities of `kind` (id column `col`)
  * inside the scope. */
 void sql_scope(const query_scope *sc, int kind, const char *col, sqlq *s);

@@ -181,7 +181,17 @@ void sql_display_names_scoped(const query_scope *sc, int kind, const char *const
                    " LEFT JOIN entity p ON p.kind=%d AND p.id=i.value AND ",
                    K_DUTY, K_PERSON);
         sql_scope(sc, K_PERSON, "p.id", s);
+        if (sc->alias_protected) {
+            /* A duty is not named after a protected person. */
+            add(s, " AND p.id NOT IN ");
+            protected_persons(s);
+        }
         buf_printf(&s->sql, " WHERE d.kind=%d AND d.id IN ", K_DUTY);
+    } else if (kind == K_PERSON && sc->alias_protected) {
+        buf_printf(&s->sql, "SELECT d.id, CASE WHEN d.id IN ");
+        protected_persons(s);
+        buf_printf(&s->sql, " THEN '" ACCESS_ALIAS_NAME "' ELSE d.display END FROM entity d WHERE d.kind=%d AND d.id IN ",
+                   kind);
     } else {
         buf_printf(&s->sql, "SELECT d.id, d.display FROM entity d WHERE d.kind=%d AND d.id IN ", kind);
     }

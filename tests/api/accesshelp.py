@@ -181,7 +181,7 @@ class Oracle:
                     out.update(r["person"]["id"] for r in fk["persons"].get(k, {}).get("responsibles", [])
                                if r.get("person"))
         out &= set(fk["persons"])
-        if self.protected != "full":
+        if self.protected == "exclude":
             out -= self.protected_ids
         return out
 
@@ -193,7 +193,7 @@ class Oracle:
         for eid, e in fk[kind].items():
             if kind in SCOPE and not self.all_orgs and not self._in_scope(kind, e):
                 continue
-            if self.protected != "full" and any(
+            if self.protected == "exclude" and any(
                     self.full.ref(e, f) in self.protected_ids for f in REQUIRED_PERSON.get(kind, [])):
                 continue
             out.add(eid)
@@ -261,7 +261,15 @@ def walk_refs(node, found, top=True):
 def check_response_items(items, oracle, kind, where):
     """No id, field or displayName outside the grant in these entities."""
     allowed = oracle.all_visible()
+    hidden_names = []
+    if oracle.protected == "alias":
+        fp = oracle.full.by_kind["persons"]
+        hidden_names = ["%s %s" % (fp[p]["givenName"], fp[p]["familyName"]) for p in oracle.protected_ids]
     for it in items:
+        if hidden_names:
+            text = json.dumps(it, ensure_ascii=False)
+            for name in hidden_names:
+                assert name not in text, "%s: the protected name %r appears in %s %s" % (where, name, kind, it["id"])
         assert it["id"] in oracle.visible[kind], "%s: %s %s is outside the grant" % (where, kind, it["id"])
         check_fields(it, oracle, where)
         for rid, has_dn, bare_ok, key in walk_refs(it, []):
@@ -276,6 +284,12 @@ def check_fields(entity, oracle, where):
     """Person fields of categories not granted are absent, wherever the
     person appears (top level or embedded)."""
     if "givenName" in entity and "familyName" in entity:
+        if oracle.protected == "alias" and entity["id"] in oracle.protected_ids:
+            real = oracle.full.by_kind["persons"][entity["id"]]
+            assert (entity["givenName"], entity["familyName"]) == ("Skyddad", "identitet"), where
+            assert set(entity) <= {"id", "meta", "givenName", "familyName", "securityMarking", "personStatus",
+                                   "enrolments", "_embedded"}, (where, sorted(entity))
+            assert real["givenName"] not in json.dumps(entity), where
         for cat, fields in PERSON_FIELDS.items():
             if cat not in oracle.cats:
                 for f in fields:

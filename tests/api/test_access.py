@@ -139,7 +139,13 @@ def test_out_of_scope_is_404_and_absent_from_lookup(srv, full):
     got = srv.api.lookup("persons", {"ids": outside + inside}, key=key)
     assert {p["id"] for p in got} == set(inside)
     civics = [full.by_kind["persons"][p]["civicNo"]["value"] for p in outside if "civicNo" in full.by_kind["persons"][p]]
-    assert srv.api.lookup("persons", {"civicNos": civics}, key=key) == []
+    assert civics
+    # Without CivicNo a civic number is not a way in either.
+    assert_error(srv.api.post("/persons/lookup", {"civicNos": civics}, key=key), 403)
+    _c, ckey = make_client(srv.cli, "one-school-civic", *grant_args(orgs=units, cats=["Students", "CivicNo"]))
+    assert srv.api.lookup("persons", {"civicNos": civics}, key=ckey) == []
+    inside_civic = full.by_kind["persons"][inside[0]]["civicNo"]["value"]
+    assert [p["id"] for p in srv.api.lookup("persons", {"civicNos": [inside_civic]}, key=ckey)] == [inside[0]]
     g_out = sorted(set(full.by_kind["groups"]) - oracle.visible["groups"])[:3]
     for gid in g_out:
         assert_error(srv.api.get("/groups/" + gid, key=key), 404)
@@ -171,6 +177,38 @@ def test_protected_identities(srv, full):
     _c, key = make_client(srv.cli, "prot-full", *grant_args(cats=list(PERSON_ROLES), protected="full"))
     got = {p["id"] for p in srv.api.walk("/persons", key=key, limit=1000)}
     assert prot <= got
+
+
+def test_filters_and_sorts_need_the_field_category(srv, full):
+    p = next(p for p in full.by_kind["persons"].values() if "civicNo" in p and p.get("enrolments"))
+    _c, key = make_client(srv.cli, "no-civic", *grant_args(cats=["Students"]))
+    assert_error(srv.api.get("/persons", {"civicNo": p["civicNo"]["value"]}, key=key), 403, "civicNo")
+    assert_error(srv.api.get("/persons", {"sortkey": "CivicNoAsc"}, key=key), 403, "CivicNoAsc")
+    assert_error(srv.api.get("/persons", {"identifier.value": "x"}, key=key), 403)
+    assert_error(srv.api.get("/persons", {"eduPersonPrincipalName": "x@y"}, key=key), 403)
+    assert srv.api.get("/persons", {"sortkey": "GivenNameAsc", "limit": 2}, key=key).status_code == 200
+    _c, key = make_client(srv.cli, "civic", *grant_args(cats=["Students", "CivicNo"]))
+    got = srv.api.get_json("/persons", {"civicNo": p["civicNo"]["value"]}, key=key)["data"]
+    assert [x["id"] for x in got] == [p["id"]]
+
+
+def test_alias_mode(srv, full):
+    prot = {pid: p for pid, p in full.by_kind["persons"].items() if p["securityMarking"] != "Ingen"}
+    cats = list(PERSON_ROLES) + ["CivicNo", "Addresses", "Email", "Email school", "Birthdate", "Groups"]
+    _c, key = make_client(srv.cli, "alias", *grant_args(cats=cats, protected="alias"))
+    got = {p["id"]: p for p in srv.api.lookup("persons", {"ids": sorted(prot)}, key=key)}
+    assert got and set(got) <= set(prot)
+    for pid, p in got.items():
+        real = prot[pid]
+        assert (p["givenName"], p["familyName"]) == ("Skyddad", "identitet")
+        for f in ("civicNo", "addresses", "emails", "birthDate", "responsibles", "phoneNumbers", "photo"):
+            assert f not in p, (pid, f)
+        assert real["givenName"] not in json.dumps(p)
+    groups = srv.api.walk("/groups", {"expandReferenceNames": True}, key=key, limit=1000)
+    for g in groups:
+        for m in g.get("groupMemberships", []):
+            if m["person"]["id"] in prot:
+                assert m["person"].get("displayName") == "Skyddad identitet"
 
 
 def test_deleted_entities_only_granted_kinds(srv, full):

@@ -99,7 +99,7 @@ def random_grant(rnd, full):
     if rnd.random() > 0.2:
         orgs = rnd.sample(sorted(full.by_kind["organisations"]), rnd.randint(1, 3))
     cats = sorted(rnd.sample(CATS, rnd.randint(0, len(CATS))))
-    protected = rnd.choice(["exclude", "exclude", "full"])
+    protected = rnd.choice(["exclude", "exclude", "alias", "full"])
     return orgs, cats, protected
 
 
