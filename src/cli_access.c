@@ -395,7 +395,7 @@ int cmd_view_as(int argc, char **argv)
         access_begin(&av, st, &c, "view-as", 0);
         request rq = { .method = method, .path = path, .raw_query = q, .body = body.data, .bodylen = body.len,
                        .cl = &av.cl, .st = st, .tc = { .key = key, .client_id = av.cl.id } };
-        if (access_check_request(&av, path, q, body.data, body.len, &e))
+        if (access_check_request(&av, method, path, q, body.data, body.len, &e))
             api_error_response(&e, &rs);
         else
             api_handle(&rq, &rs);

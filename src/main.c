@@ -65,7 +65,8 @@ const char *cli_get(const cli_args *a, const cli_optdef *defs, const char *name)
 static int cmd_serve(int argc, char **argv)
 {
     static const cli_optdef defs[] = {
-        { "--db", 1 }, { "--listen", 1 }, { "--base-path", 1 }, { "--threads", 1 }, { "--verbose", 0 }, { 0 },
+        { "--db", 1 }, { "--listen", 1 }, { "--base-path", 1 }, { "--threads", 1 }, { "--verbose", 0 },
+        { "--no-ledger", 0 }, { "--rate-limit", 1 }, { 0 },
     };
     cli_args a;
     if (cli_parse("serve", argc, argv, defs, &a))
@@ -91,6 +92,16 @@ static int cmd_serve(int argc, char **argv)
         o.threads = atoi(cli_get(&a, defs, "--threads"));
     if (cli_get(&a, defs, "--verbose"))
         log_level = LOG_DEBUG;
+    o.no_ledger = cli_get(&a, defs, "--no-ledger") != NULL;
+    const char *rl = cli_get(&a, defs, "--rate-limit");
+    if (rl) {
+        char *end;
+        o.rate_limit = strtod(rl, &end);
+        if (*end || !(o.rate_limit > 0) || o.rate_limit > 1e6) {
+            fprintf(stderr, "skolnav serve: --rate-limit takes requests per second per client (e.g. 100), not '%s'\n", rl);
+            return 2;
+        }
+    }
     return server_run(&o);
 }
 
@@ -133,7 +144,8 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    { "serve", cmd_serve, "serve --db PATH [--listen 127.0.0.1:8080] [--base-path /v2.0] [--threads N] [--verbose]",
+    { "serve", cmd_serve, "serve --db PATH [--listen 127.0.0.1:8080] [--base-path /v2.0] [--threads N] [--verbose]\n"
+      "          [--rate-limit REQ_PER_S] [--no-ledger]",
       "serve the SS12000 API until SIGTERM or SIGINT" },
     { "demo", cmd_demo, "demo --db PATH [--scale mittkoping|city|nation] [--seed N] [--force]",
       "create a store with the Mittköping demo data" },

@@ -167,8 +167,13 @@ int access_check_use(const access_view *av, const kind_desc *k, const char *name
     return 0;
 }
 
-int access_check_request(const access_view *av, const char *path, const char *raw_query, const char *body,
-                         size_t bodylen, api_error *e)
+int access_may_write(const access_view *av, int kind)
+{
+    return av->passthrough || (av->cl.writes && access_kind_granted(av, kind));
+}
+
+int access_check_request(const access_view *av, const char *method, const char *path, const char *raw_query,
+                         const char *body, size_t bodylen, api_error *e)
 {
     if (access_check_path(av, path, e))
         return -1;
@@ -179,6 +184,11 @@ int access_check_request(const access_view *av, const char *path, const char *ra
     const kind_desc *k = model_kind_by_path(seg, slash ? (size_t)(slash - seg) : strlen(seg));
     if (!k)
         return 0;
+    int is_write = (!strcmp(method, "POST") && (!slash || !slash[1])) || !strcmp(method, "DELETE") ||
+                   !strcmp(method, "PUT") || !strcmp(method, "PATCH");
+    if (is_write && k->id != K_SUBSCRIPTION && !access_may_write(av, k->id))
+        return api_fail(e, 403, E_FORBIDDEN, "this client may not write %s (ask for write permission: "
+                                              "'skolnav client grant --writes on')", k->path);
     qs in;
     api_error ignored;
     if (raw_query && !qs_parse(raw_query, &in, &ignored)) {

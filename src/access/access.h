@@ -77,8 +77,13 @@ int access_check_use(const access_view *av, const kind_desc *k, const char *name
                      api_error *e);
 /* The same for a whole request: its query string and, for a lookup, its
  * body's keys (a body that is not a JSON object is left to the handler). */
-int access_check_request(const access_view *av, const char *path, const char *raw_query, const char *body,
-                         size_t bodylen, api_error *e);
+int access_check_request(const access_view *av, const char *method, const char *path, const char *raw_query,
+                         const char *body, size_t bodylen, api_error *e);
+/* 1 when the client may write entities of the kind (the write endpoints:
+ * attendances, absences...): the kind granted and --writes on. Off by
+ * default; full access includes it. access_check_request applies it to
+ * POST on a collection and DELETE on an item. */
+int access_may_write(const access_view *av, int kind);
 /* 1 when the kind's endpoints are granted. */
 int access_kind_granted(const access_view *av, int kind);
 /* 1 when the client may see the field (by its category, for this element). */

@@ -22,6 +22,7 @@
 #include "api/handlers.h"
 #include "api/openapi.h"
 #include "api/pagetoken.h"
+#include "api/ratelimit.h"
 #include "store/clients.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -35,6 +36,8 @@ typedef struct server {
     unsigned char token_key[PAGETOKEN_KEYLEN];
     char *openapi;        /* the document, serialised once */
     atomic_int inflight;
+    ratelimit *rl;
+    double rate, burst;
 } server;
 
 /* Per-connection request state. */
@@ -101,8 +104,17 @@ static void completed(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_
     atomic_fetch_sub(&s->inflight, 1);
 }
 
+static enum MHD_Result send_buf_rl(struct MHD_Connection *c, int status, buf *body, const char *allow,
+                                   const char *www_auth, const rl_result *rl);
+
 static enum MHD_Result send_buf(struct MHD_Connection *c, int status, buf *body, const char *allow,
                                 const char *www_auth)
+{
+    return send_buf_rl(c, status, body, allow, www_auth, NULL);
+}
+
+static enum MHD_Result send_buf_rl(struct MHD_Connection *c, int status, buf *body, const char *allow,
+                                   const char *www_auth, const rl_result *rl)
 {
     size_t len = body->len;
     char *data = buf_steal(body);
@@ -116,6 +128,19 @@ static enum MHD_Result send_buf(struct MHD_Connection *c, int status, buf *body,
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
     if (www_auth)
         MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, www_auth);
+    if (rl) {
+        char v[32];
+        snprintf(v, sizeof v, "%ld", rl->limit);
+        MHD_add_response_header(r, "RateLimit-Limit", v);
+        snprintf(v, sizeof v, "%ld", rl->remaining);
+        MHD_add_response_header(r, "RateLimit-Remaining", v);
+        snprintf(v, sizeof v, "%ld", rl->reset_s);
+        MHD_add_response_header(r, "RateLimit-Reset", v);
+        if (!rl->allowed) {
+            snprintf(v, sizeof v, "%ld", rl->retry_s);
+            MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, v);
+        }
+    }
     enum MHD_Result rc = MHD_queue_response(c, (unsigned)status, r);
     MHD_destroy_response(r);
     return rc;
@@ -175,9 +200,21 @@ static enum MHD_Result serve_api(server *s, struct MHD_Connection *c, conn *cn, 
         log_msg(LOG_INFO, "%s %s refused for client %s (%s): %s", method, path, cl.id, cl.name, ae.message);
         return send_error(c, ae.status, ae.code, ae.message, NULL);
     }
+    rl_result lim;
+    rl_take(s->rl, cl.id, s->rate, s->burst, time_now_ms(), &lim);
+    if (!lim.allowed) {
+        api_fail(&ae, 429, E_TOO_MANY_REQUESTS, "this client sends more than %.0f requests per second; "
+                 "retry after %ld s", s->rate, lim.retry_s);
+        buf b;
+        buf_init(&b);
+        char *j = api_error_json(&ae);
+        buf_adds(&b, j);
+        free(j);
+        return send_buf_rl(c, 429, &b, NULL, NULL, &lim);
+    }
     const char *q = strchr(cn->uri, '?');
     access_view av;
-    access_begin(&av, st, &cl, "api", 1);
+    access_begin(&av, st, &cl, "api", !s->o->no_ledger);
     request rq = {
         .method = method,
         .path = path,
@@ -190,7 +227,7 @@ static enum MHD_Result serve_api(server *s, struct MHD_Connection *c, conn *cn, 
     };
     response rs = { .status = 200 };
     buf_init(&rs.body);
-    if (access_check_request(&av, path, rq.raw_query, rq.body, rq.bodylen, &ae))
+    if (access_check_request(&av, method, path, rq.raw_query, rq.body, rq.bodylen, &ae))
         api_error_response(&ae, &rs);
     else
         api_handle(&rq, &rs);
@@ -201,7 +238,7 @@ static enum MHD_Result serve_api(server *s, struct MHD_Connection *c, conn *cn, 
         log_msg(LOG_ERR, "%s %s -> %d", method, cn->uri, rs.status);
     else
         log_msg(LOG_DEBUG, "%s %s -> %d (%s)", method, cn->uri, rs.status, cl.name);
-    return send_buf(c, rs.status, &rs.body, rs.allow, NULL);
+    return send_buf_rl(c, rs.status, &rs.body, rs.allow, NULL, &lim);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -286,7 +323,8 @@ static int load_token_key(server *s, store *st)
 
 int server_run(const server_opts *o)
 {
-    server s = { .o = o };
+    server s = { .o = o, .rate = o->rate_limit > 0 ? o->rate_limit : RATE_LIMIT_DEFAULT };
+    s.burst = s.rate * RATE_LIMIT_BURST_SECONDS;
     struct sockaddr_in sa;
     if (parse_listen(o->listen, &sa)) {
         fprintf(stderr, "skolnav serve: --listen '%s' is not HOST:PORT with an IPv4 address (e.g. 127.0.0.1:8080)\n", o->listen);
@@ -317,6 +355,7 @@ int server_run(const server_opts *o)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL); /* workers inherit the mask; main waits */
     signal(SIGPIPE, SIG_IGN);
+    s.rl = rl_new();
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = (unsigned)(o->threads > 0 ? o->threads : (ncpu > 0 ? ncpu * 4 : 8));
     struct MHD_Daemon *d = MHD_start_daemon(
@@ -327,10 +366,13 @@ int server_run(const server_opts *o)
         MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "skolnav serve: cannot listen on %s: %s\n", o->listen, strerror(errno));
+        rl_free(s.rl);
         free(s.openapi);
         return 1;
     }
     log_msg(LOG_INFO, "serving the SS12000 API at http://%s%s (%u threads)", o->listen, o->base_path, threads);
+    if (o->no_ledger)
+        log_msg(LOG_WARN, "--no-ledger: disclosures are NOT recorded (for benchmarks only)");
     int sig = 0;
     sigwait(&set, &sig);
     log_msg(LOG_INFO, "signal %d: finishing requests in flight", sig);
@@ -338,6 +380,7 @@ int server_run(const server_opts *o)
     for (int waited = 0; atomic_load(&s.inflight) > 0 && waited < STOP_GRACE_MS; waited += 10)
         usleep(10000);
     MHD_stop_daemon(d);
+    rl_free(s.rl);
     free(s.openapi);
     log_msg(LOG_INFO, "stopped");
     return 0;

@@ -8,7 +8,13 @@ typedef struct server_opts {
     const char *listen;    /* "127.0.0.1:8080" */
     const char *base_path; /* "/v2.0" */
     int threads;           /* 0 = a sensible default */
+    int no_ledger;         /* benchmarks only: no request log, no disclosure ledger */
+    double rate_limit;     /* requests per second per client and node; 0: RATE_LIMIT_DEFAULT */
 } server_opts;
+
+#define RATE_LIMIT_DEFAULT 100.0
+/* A client may burst this many seconds' worth of requests above the rate. */
+#define RATE_LIMIT_BURST_SECONDS 10
 
 /* Serves until SIGINT or SIGTERM, then finishes in-flight requests.
  * Returns 0 on a clean stop, 1 when the server could not start. */

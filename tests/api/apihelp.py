@@ -215,8 +215,9 @@ def free_port():
 class Server:
     """A running `skolnav serve` on a fresh demo database."""
 
-    def __init__(self, workdir, seed):
+    def __init__(self, workdir, seed, serve_args=()):
         self.workdir = workdir
+        self.serve_args = list(serve_args)
         self.binary = skolnav_bin()
         self.db = os.path.join(workdir, "skolnav.db")
         self.cli = Cli(self.binary, self.db, workdir)
@@ -235,7 +236,7 @@ class Server:
         self.log_path = os.path.join(self.workdir, "serve.log")
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [self.binary, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port],
+            [self.binary, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port] + self.serve_args,
             stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.time() + 30
         while True:

@@ -303,6 +303,39 @@ def test_ledger_records_persons_and_categories(srv, full):
     assert audit["statuses"] == {"200": 1}
 
 
+def test_writes_need_write_permission(srv):
+    cid, key = make_client(srv.cli, "reader", *grant_args(cats=["Attendances", "Students"]))
+    assert_error(srv.api.post("/attendances", {}, key=key), 403, "--writes on")
+    assert_error(srv.api.request("DELETE", "/attendances/%s" % uuid.uuid4(), key=key), 403)
+    srv.cli.run("client", "grant", "--db", srv.db, cid, "--writes", "on")
+    # Allowed by the access view; what the write endpoint answers is its own business.
+    assert srv.api.post("/attendances", {}, key=key).status_code != 403
+
+
+def test_rate_limit(tmp_path):
+    s = Server(str(tmp_path), "3", serve_args=["--rate-limit", "2"])
+    s.start()
+    try:
+        statuses, last = [], None
+        for _ in range(40):  # a burst of 10 s x 2/s = 20 requests, then refusals
+            r = s.api.get("/organisations", {"limit": 1})
+            statuses.append(r.status_code)
+            if r.status_code == 429:
+                last = r
+                break
+            assert int(r.headers["RateLimit-Limit"]) == 20
+            assert int(r.headers["RateLimit-Remaining"]) >= 0
+        assert last is not None, statuses
+        assert_error(last, 429)
+        assert int(last.headers["Retry-After"]) >= 1
+        assert last.headers["RateLimit-Remaining"] == "0"
+        assert statuses.count(200) >= 15
+        # Another client has its own bucket.
+        assert s.api.get("/organisations", {"limit": 1}, key="other").status_code == 200
+    finally:
+        assert s.stop() == 0
+
+
 def test_ledger_survives_kill_9(tmp_path):
     s = Server(str(tmp_path), "3")
     s.start()
