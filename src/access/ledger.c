@@ -12,12 +12,19 @@
 #include "util/log.h"
 #include "util/timefmt.h"
 
+/* The precision of the ledger's "last time received" (one minute). */
+#define LEDGER_LAST_RESOLUTION_MS "60000"
+
 static int write_ledger(access_view *av, store *st, int64_t now)
 {
     store_stmt *s;
+    /* A row already up to date (same categories, last seen within
+     * LEDGER_LAST_RESOLUTION_MS) is not rewritten: repeated syncs then
+     * cost a lookup per person, not a page write. */
     if (store_prepare(st, "INSERT INTO ledger(client, person, channel, cats, first, last) VALUES(?,?,?,?,?,?)"
-                          " ON CONFLICT(client, person, channel) DO UPDATE SET cats=cats|excluded.cats,"
-                          " last=excluded.last", &s))
+                          " ON CONFLICT(person, client, channel) DO UPDATE SET cats=cats|excluded.cats,"
+                          " last=excluded.last WHERE (cats|excluded.cats)<>cats"
+                          " OR last<excluded.last-" LEDGER_LAST_RESOLUTION_MS, &s))
         return STORE_ERR;
     int rc = STORE_OK;
     for (size_t i = 0; i < av->ledger.cap && !rc; i++) {
