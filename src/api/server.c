@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "access/access.h"
+#include "access/oauth.h"
 #include "api/handlers.h"
 #include "api/openapi.h"
 #include "api/pagetoken.h"
@@ -38,6 +39,7 @@ typedef struct server {
     atomic_int inflight;
     ratelimit *rl;
     double rate, burst;
+    unsigned char oauth_key[OAUTH_KEYLEN];
 } server;
 
 /* Per-connection request state. */
@@ -180,6 +182,47 @@ static enum MHD_Result serve_health(server *s, struct MHD_Connection *c)
     return send_buf(c, ok ? 200 : 503, &b, NULL, NULL);
 }
 
+/* POST /oauth/token (access/oauth.h): outside the base path, as OAuth2
+ * clients expect the token endpoint at a fixed place. */
+static enum MHD_Result serve_token(server *s, struct MHD_Connection *c, conn *cn, const char *method)
+{
+    store *st = thread_store(s);
+    buf b;
+    buf_init(&b);
+    int status;
+    const char *www = NULL;
+    if (!st) {
+        status = 503;
+        buf_adds(&b, "{\"error\":\"temporarily_unavailable\",\"error_description\":\"the store cannot be opened\"}");
+    } else if (strcmp(method, "POST")) {
+        status = 405;
+        buf_adds(&b, "{\"error\":\"invalid_request\",\"error_description\":\"use POST\"}");
+    } else {
+        const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+        const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+        oauth_token_request(st, s->oauth_key, auth, ct, cn->body.data, cn->body.len, &status, &b, &www);
+    }
+    if (status != 200)
+        log_msg(LOG_INFO, "POST /oauth/token -> %d", status);
+    size_t len = b.len;
+    char *data = buf_steal(&b);
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(data);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_PRAGMA, "no-cache");
+    if (status == 405)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "POST");
+    if (www)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, www);
+    enum MHD_Result rc = MHD_queue_response(c, (unsigned)status, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
 static enum MHD_Result serve_api(server *s, struct MHD_Connection *c, conn *cn, const char *method,
                                  const char *path)
 {
@@ -188,12 +231,14 @@ static enum MHD_Result serve_api(server *s, struct MHD_Connection *c, conn *cn, 
         return send_error(c, 503, E_INTERNAL, "the store cannot be opened; see the server log", NULL);
     const char *key = bearer(c);
     client cl;
-    int rc = key ? clients_auth(st, key, &cl) : STORE_NOTFOUND;
+    int rc = !key ? STORE_NOTFOUND : oauth_is_jwt(key) ? oauth_verify(st, s->oauth_key, key, &cl)
+                                                       : clients_auth(st, key, &cl);
     if (rc == STORE_ERR)
         return send_error(c, 500, E_INTERNAL, "checking the credentials failed; see the server log", NULL);
     if (rc != STORE_OK)
         return send_error(c, 401, E_UNAUTHORIZED,
-                          key ? "the API key is not valid" : "this API needs an API key: send 'Authorization: Bearer <key>'",
+                          key ? "the API key or access token is not valid"
+                              : "this API needs an API key or access token: send 'Authorization: Bearer <key>'",
                           "Bearer realm=\"skolnav\"");
     api_error ae;
     if (access_admit(&cl, &ae)) {
@@ -263,6 +308,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return send_error(c, 413, E_BODY_TOO_LARGE, "the request body is larger than 1 MiB", NULL);
     if (!strcmp(url, "/health"))
         return serve_health(s, c);
+    if (!strcmp(url, "/oauth/token"))
+        return serve_token(s, c, cn, method);
     size_t bl = strlen(s->o->base_path);
     if (strncmp(url, s->o->base_path, bl) || (url[bl] && url[bl] != '/'))
         return send_error(c, 404, E_NOT_FOUND, "not found: the SS12000 API is below its base path", NULL);
@@ -336,7 +383,7 @@ int server_run(const server_opts *o)
         fprintf(stderr, "skolnav serve: %s\n", err);
         return 1;
     }
-    int krc = load_token_key(&s, st);
+    int krc = load_token_key(&s, st) || oauth_key(st, s.oauth_key, 1);
     store_close(st);
     if (krc) {
         fprintf(stderr, "skolnav serve: cannot read or create the page-token key in the store\n");

@@ -139,16 +139,23 @@ static void read_client(store_stmt *s, client *c)
     c->expired = c->contract_end[0] && strcmp(d, c->contract_end) > 0;
 }
 
-int clients_auth(store *st, const char *key, client *c)
+/* The live key matching `where` (binding 1: text, 2: now, 3: client id or NULL). */
+static int auth_by(store *st, const char *where, const char *v, const char *client_id, client *c)
 {
-    char hash[65];
-    key_hash(key, hash);
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT " CLIENT_COLS ", k.id FROM client_key k JOIN client c ON c.id=k.client"
+             " WHERE %s AND k.revoked IS NULL AND (k.expires IS NULL OR k.expires>?2)"
+             " AND (?3 IS NULL OR k.client=?3)", where);
     store_stmt *s;
-    if (store_prepare(st, "SELECT " CLIENT_COLS ", k.id FROM client_key k JOIN client c ON c.id=k.client"
-                          " WHERE k.hash=? AND k.revoked IS NULL AND (k.expires IS NULL OR k.expires>?)", &s))
+    if (store_prepare(st, sql, &s))
         return STORE_ERR;
-    store_bind_text(s, 1, hash);
+    store_bind_text(s, 1, v);
     store_bind_int(s, 2, time_now_ms());
+    if (client_id)
+        store_bind_text(s, 3, client_id);
+    else
+        store_bind_null(s, 3);
     int rc = store_step(s);
     if (rc == 1) {
         read_client(s, c);
@@ -156,6 +163,25 @@ int clients_auth(store *st, const char *key, client *c)
     }
     store_finalize(s);
     return rc == 1 ? STORE_OK : rc == 0 ? STORE_NOTFOUND : STORE_ERR;
+}
+
+int clients_auth(store *st, const char *key, client *c)
+{
+    char hash[65];
+    key_hash(key, hash);
+    return auth_by(st, "k.hash=?1", hash, NULL, c);
+}
+
+int clients_auth_secret(store *st, const char *client_id, const char *key, client *c)
+{
+    char hash[65];
+    key_hash(key, hash);
+    return auth_by(st, "k.hash=?1", hash, client_id, c);
+}
+
+int clients_auth_key_id(store *st, const char *client_id, const char *key_id, client *c)
+{
+    return auth_by(st, "k.id=?1", key_id, client_id, c);
 }
 
 int clients_find(store *st, const char *id_or_name, client *c)

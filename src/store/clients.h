@@ -58,6 +58,10 @@ int clients_set_details(store *st, const char *client_id, const client_details *
  * the global stop and the contract end are reported in *c, not refused
  * here), else STORE_NOTFOUND. */
 int clients_auth(store *st, const char *key, client *c);
+/* Like clients_auth, for a key given with its client id (OAuth2 client
+ * credentials) or for a key known by its id (an OAuth2 access token). */
+int clients_auth_secret(store *st, const char *client_id, const char *key, client *c);
+int clients_auth_key_id(store *st, const char *client_id, const char *key_id, client *c);
 /* By id or by unique name: STORE_OK, STORE_NOTFOUND, or STORE_ERR (which
  * includes an ambiguous name, with a message in store_errmsg). */
 int clients_find(store *st, const char *id_or_name, client *c);
