@@ -393,13 +393,20 @@ int cmd_view_as(int argc, char **argv)
         /* The same view the server builds, with recording off. */
         access_view av;
         access_begin(&av, st, &c, "view-as", 0);
-        request rq = { .method = method, .path = path, .raw_query = q, .body = body.data, .bodylen = body.len,
+        char *tpath, *tquery, *tbody;
+        access_translate_request(&av, st, path, q, body.data, body.len, &tpath, &tquery, &tbody);
+        request rq = { .method = method, .path = tpath ? tpath : path, .raw_query = tquery ? tquery : q,
+                       .body = tbody ? tbody : body.data, .bodylen = tbody ? strlen(tbody) : body.len,
                        .cl = &av.cl, .st = st, .tc = { .key = key, .client_id = av.cl.id } };
-        if (access_check_request(&av, method, path, q, body.data, body.len, &e))
+        if (access_check_request(&av, method, rq.path, rq.raw_query, rq.body, rq.bodylen, &e))
             api_error_response(&e, &rs);
         else
             api_handle(&rq, &rs);
+        access_translate_response(&av, rq.path, rs.status, &rs.body);
         access_finish(&av, st, NULL);
+        free(tpath);
+        free(tquery);
+        free(tbody);
     }
     printf("%s\n", buf_cstr(&rs.body));
     fprintf(stderr, "HTTP status %d\n", rs.status);

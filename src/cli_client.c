@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "access/access.h"
 #include "store/clients.h"
 #include "util/buf.h"
 #include "util/timefmt.h"
@@ -482,6 +483,57 @@ static int client_rotate(int argc, char **argv)
     return 0;
 }
 
+/* client pseudonym CLIENT ID: the hub's id for a pseudonym the client was
+ * given, or the client's pseudonym for a hub person id. */
+static int client_pseudonym(int argc, char **argv)
+{
+    static const cli_optdef defs[] = { { "--db", 1 }, { 0 } };
+    cli_args a;
+    if (cli_parse("client pseudonym", argc, argv, defs, &a))
+        return 2;
+    if (a.npos != 2 || uuid_valid(a.pos[1])) {
+        fprintf(stderr, "skolnav client pseudonym: give the client and a person id or pseudonym (a UUID)\n");
+        return 2;
+    }
+    store *st = cli_open_db("client pseudonym", cli_get(&a, defs, "--db"));
+    if (!st)
+        return 1;
+    client c;
+    if (cli_find_client("client pseudonym", st, a.pos[0], &c)) {
+        store_close(st);
+        return 1;
+    }
+    char id[UUID_STR_LEN];
+    uuid_lower(a.pos[1], id);
+    store_stmt *s;
+    int rc = 1;
+    if (!store_prepare(st, "SELECT person FROM pseudonym WHERE client=? AND pseudo=?", &s)) {
+        store_bind_text(s, 1, c.id);
+        store_bind_text(s, 2, id);
+        if (store_step(s) == 1) {
+            printf("%s\n", store_col_text(s, 0));
+            rc = 0;
+        }
+        store_finalize(s);
+    }
+    if (rc && store_entity_exists(st, K_PERSON, id) == STORE_OK) {
+        access_view av;
+        memset(&av, 0, sizeof av);
+        av.cl = c;
+        if (access_secret(st, "pseudonym_key", av.pkey, sizeof av.pkey, 1) == STORE_OK) {
+            char p[UUID_STR_LEN];
+            access_pseudo_id(&av, id, p);
+            printf("%s\n", p);
+            rc = 0;
+        }
+    }
+    if (rc)
+        fprintf(stderr, "skolnav client pseudonym: %s is neither a pseudonym given to '%s' nor a person id\n", id,
+                c.name);
+    store_close(st);
+    return rc;
+}
+
 int cmd_client(int argc, char **argv)
 {
     const char *sub = argc >= 1 ? argv[0] : "";
@@ -504,7 +556,9 @@ int cmd_client(int argc, char **argv)
         return client_simple(argc, argv, "client remove", 2);
     if (!strcmp(sub, "rotate"))
         return client_rotate(argc, argv);
-    fprintf(stderr, "skolnav client: use add, list, show, grant, revoke, suspend, resume, rotate or remove "
+    if (!strcmp(sub, "pseudonym"))
+        return client_pseudonym(argc, argv);
+    fprintf(stderr, "skolnav client: use add, list, show, grant, revoke, suspend, resume, rotate, remove or pseudonym "
                     "(see 'skolnav help')\n");
     return 2;
 }

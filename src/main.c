@@ -157,7 +157,8 @@ static const command commands[] = {
       "          [--protected exclude|alias|full] [--pseudonyms on|off] [--writes on|off]\n"
       "  | client revoke --db PATH CLIENT [--all-orgs] [--org ID ...] [--category NAME ...]\n"
       "  | client suspend|resume|remove --db PATH CLIENT\n"
-      "  | client rotate --db PATH CLIENT [--grace SECONDS] [--expires DATE] [--json]",
+      "  | client rotate --db PATH CLIENT [--grace SECONDS] [--expires DATE] [--json]\n"
+      "  | client pseudonym --db PATH CLIENT ID   (a pseudonym's person id, or a person's pseudonym)",
       "manage API clients, their keys and their grants (a new client sees nothing until granted)" },
     { "stop", cmd_stop, "stop --db PATH --all | --client CLIENT",
       "emergency stop: refuse every request of all clients (or one) from the next request on" },

@@ -43,6 +43,14 @@ void access_begin(access_view *av, store *st, const client *cl, const char *chan
     av->record = record;
     av->passthrough = cl->full_access;
     strmap_init(&av->ledger);
+    strmap_init(&av->pmap);
+    strmap_init(&av->inmap);
+    if (!cl->full_access && cl->pseudonyms) {
+        av->pseudo = 1;
+        /* Without the key (a store error) nothing is served rather than the
+         * hub's ids: access_check_request refuses. */
+        av->broken = access_secret(st, "pseudonym_key", av->pkey, sizeof av->pkey, 1) != STORE_OK;
+    }
     if (cl->full_access) {
         av->scope.cats = ~0u;
         av->scope.all_orgs = 1;
@@ -84,6 +92,8 @@ int access_field_granted(const access_view *av, const field *f, json_t *element)
 
 int access_check_path(const access_view *av, const char *path, api_error *e)
 {
+    if (av->broken)
+        return api_fail(e, 500, E_INTERNAL, "the client's pseudonym key cannot be read; see the server log");
     if (av->passthrough || *path != '/')
         return 0;
     const char *seg = path + 1;

@@ -33,6 +33,7 @@
 #include "model/model.h"
 #include "store/clients.h"
 #include "store/store.h"
+#include "util/buf.h"
 #include "util/strmap.h"
 
 typedef struct access_view {
@@ -43,6 +44,11 @@ typedef struct access_view {
     const char *channel; /* "api", "webhook", "scim", "export" */
     strmap ledger;       /* person id -> categories received (uintptr_t) */
     long items;          /* entities sent */
+    int pseudo;          /* pseudonymous ids (pseudonym.c) */
+    int broken;          /* the view could not be set up: refuse the request */
+    unsigned char pkey[32];
+    strmap pmap;         /* pseudonyms given in this response -> hub id */
+    strmap inmap;        /* hub ids the request's pseudonyms mapped to -> pseudonym */
 } access_view;
 
 /* Request facts for the request log. */
@@ -94,6 +100,25 @@ int access_field_granted(const access_view *av, const field *f, json_t *element)
 int access_filter(access_view *av, store *st, const kind_desc *k, json_t **objs, size_t n, api_error *e);
 /* For the unparsed fast path (passthrough views): notes one stored entity. */
 void access_note_stored(access_view *av, const kind_desc *k, const char *id, const char *json, size_t len);
+
+/* ---- pseudonymous ids (pseudonym.c) */
+
+/* A secret kept in the store's settings (hex), created when missing. */
+int access_secret(store *st, const char *name, unsigned char *key, size_t len, int create);
+/* The client's pseudonym for a person id. */
+void access_pseudo_id(const access_view *av, const char *person, char out[UUID_STR_LEN]);
+/* Replaces person ids in rendered entities by the client's pseudonyms. */
+void access_pseudo_page(access_view *av, const kind_desc *k, json_t **objs, size_t n);
+/* Maps the pseudonyms of a request (person path id, person-valued filters,
+ * lookup ids) to hub ids and opens sealed page tokens; each out is NULL
+ * when unchanged, else malloc'd. */
+int access_translate_request(access_view *av, store *st, const char *path, const char *raw_query,
+                             const char *body, size_t bodylen, char **path_out, char **query_out, char **body_out);
+/* Seals the page token and names persons by pseudonym in /deletedEntities
+ * and in error messages. */
+void access_translate_response(access_view *av, const char *path, int status, buf *body);
+/* Keeps the pseudonyms given (access_finish calls it). */
+int access_pseudo_write(access_view *av, store *st);
 
 /* Deletes request-log and ledger rows last touched before before_ms;
  * writes the counts. */

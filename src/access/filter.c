@@ -283,6 +283,8 @@ int access_filter(access_view *av, store *st, const kind_desc *k, json_t **objs,
     if (!rc) {
         c.apply = 1;
         pass(&c, k, objs, n);
+        if (av->pseudo)
+            access_pseudo_page(av, k, objs, n);
     }
     for (int kind = 0; kind < K__COUNT; kind++) {
         if (c.ids[kind]) {

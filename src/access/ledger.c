@@ -72,18 +72,23 @@ int access_finish(access_view *av, store *st, const access_reqinfo *ri)
 {
     int rc = 0;
     store_set_scope(st, NULL);
-    if (av->record && (ri || av->ledger.n)) {
+    int pseudos = av->pmap.n > 0;
+    if ((av->record && (ri || av->ledger.n)) || pseudos) {
         int64_t now = time_now_ms();
         /* A failed response disclosed nothing: its ledger notes are dropped. */
         int disclosed = !ri || ri->status < 300;
-        if (store_begin(st) || (ri && write_request(av, st, ri, now)) ||
-            (disclosed && write_ledger(av, st, now)) || store_commit(st)) {
+        int rec = av->record;
+        if (store_begin(st) || (rec && ri && write_request(av, st, ri, now)) ||
+            (rec && disclosed && write_ledger(av, st, now)) || (pseudos && access_pseudo_write(av, st)) ||
+            store_commit(st)) {
             log_msg(LOG_ERR, "writing the disclosure ledger for client %s failed: %s", av->cl.id, store_errmsg(st));
             store_rollback(st);
             rc = -1;
         }
     }
     strmap_free(&av->ledger, NULL);
+    strmap_free(&av->pmap, free);
+    strmap_free(&av->inmap, free);
     if (access_current() == av)
         access_unbind();
     return rc;

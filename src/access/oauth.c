@@ -1,5 +1,7 @@
 #include "access/oauth.h"
 
+#include "access/access.h"
+
 #include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -14,34 +16,7 @@
 
 int oauth_key(store *st, unsigned char key[OAUTH_KEYLEN], int create)
 {
-    char *hex = NULL;
-    int rc = store_setting_get(st, "oauth_jwt_key", &hex);
-    if (rc == STORE_NOTFOUND && create) {
-        unsigned char k[OAUTH_KEYLEN];
-        char h[OAUTH_KEYLEN * 2 + 1];
-        randombytes_buf(k, sizeof k);
-        sodium_bin2hex(h, sizeof h, k, sizeof k);
-        /* INSERT OR IGNORE semantics: two nodes starting at once keep one key. */
-        store_stmt *s;
-        if (store_begin(st))
-            return STORE_ERR;
-        if (store_prepare(st, "INSERT INTO setting(k, v) VALUES('oauth_jwt_key', ?) ON CONFLICT(k) DO NOTHING", &s) ||
-            (store_bind_text(s, 1, h), store_step(s) < 0)) {
-            store_finalize(s);
-            store_rollback(st);
-            return STORE_ERR;
-        }
-        store_finalize(s);
-        if (store_commit(st))
-            return STORE_ERR;
-        rc = store_setting_get(st, "oauth_jwt_key", &hex);
-    }
-    if (rc != STORE_OK)
-        return rc;
-    size_t n = 0;
-    rc = sodium_hex2bin(key, OAUTH_KEYLEN, hex, strlen(hex), NULL, &n, NULL) || n != OAUTH_KEYLEN;
-    free(hex);
-    return rc ? STORE_ERR : STORE_OK;
+    return access_secret(st, "oauth_jwt_key", key, OAUTH_KEYLEN, create);
 }
 
 static void b64url(buf *out, const void *data, size_t len)

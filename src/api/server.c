@@ -260,25 +260,31 @@ static enum MHD_Result serve_api(server *s, struct MHD_Connection *c, conn *cn, 
     const char *q = strchr(cn->uri, '?');
     access_view av;
     access_begin(&av, st, &cl, "api", !s->o->no_ledger);
+    char *tpath, *tquery, *tbody;
+    access_translate_request(&av, st, path, q ? q + 1 : NULL, cn->body.data, cn->body.len, &tpath, &tquery, &tbody);
     request rq = {
         .method = method,
-        .path = path,
-        .raw_query = q ? q + 1 : NULL,
-        .body = cn->body.data,
-        .bodylen = cn->body.len,
+        .path = tpath ? tpath : path,
+        .raw_query = tquery ? tquery : q ? q + 1 : NULL,
+        .body = tbody ? tbody : cn->body.data,
+        .bodylen = tbody ? strlen(tbody) : cn->body.len,
         .cl = &av.cl,
         .st = st,
         .tc = { .key = s->token_key, .client_id = av.cl.id },
     };
     response rs = { .status = 200 };
     buf_init(&rs.body);
-    if (access_check_request(&av, method, path, rq.raw_query, rq.body, rq.bodylen, &ae))
+    if (access_check_request(&av, method, rq.path, rq.raw_query, rq.body, rq.bodylen, &ae))
         api_error_response(&ae, &rs);
     else
         api_handle(&rq, &rs);
+    access_translate_response(&av, rq.path, rs.status, &rs.body);
     access_reqinfo ri = { .method = method, .path = path, .query = rq.raw_query, .status = rs.status,
                           .bytes = rs.body.len, .started_ms = cn->started };
     access_finish(&av, st, &ri);
+    free(tpath);
+    free(tquery);
+    free(tbody);
     if (rs.status >= 500)
         log_msg(LOG_ERR, "%s %s -> %d", method, cn->uri, rs.status);
     else

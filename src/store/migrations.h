@@ -65,6 +65,10 @@ static const char *const sqlite_migrations[] = {
     "CREATE TABLE ledger(person TEXT NOT NULL, client TEXT NOT NULL, channel TEXT NOT NULL,"
     "  cats INTEGER NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,"
     "  PRIMARY KEY(person, client, channel)) WITHOUT ROWID;"
+    /* Pseudonymous ids a client has been given (client grant --pseudonyms on). */
+    "CREATE TABLE pseudonym(client TEXT NOT NULL, pseudo TEXT NOT NULL, person TEXT NOT NULL,"
+    "  PRIMARY KEY(client, pseudo)) WITHOUT ROWID;"
+    "CREATE INDEX pseudonym_person ON pseudonym(person, client);"
     /* The access view finds protected persons by a new person index key. */
     "INSERT INTO idx(kind, key, value, id) SELECT 1, 'securityMarking', json_extract(json, '$.securityMarking'), id"
     "  FROM entity WHERE kind=1 AND json_extract(json, '$.securityMarking') IS NOT NULL;",

@@ -211,6 +211,46 @@ def test_alias_mode(srv, full):
                 assert m["person"].get("displayName") == "Skyddad identitet"
 
 
+def test_pseudonymous_ids_round_trip(srv, full):
+    units = schools(full, 1, offset=2)
+    cats = ["Students", "Duties", "Groups"]
+    c1, k1 = make_client(srv.cli, "pseudo-1", *grant_args(orgs=units, cats=cats), "--pseudonyms", "on")
+    c2, k2 = make_client(srv.cli, "pseudo-2", *grant_args(orgs=units, cats=cats), "--pseudonyms", "on")
+    oracle = Oracle(full, units, cats)
+    real = set(full.by_kind["persons"])
+    pages = []
+    p1 = srv.api.walk("/persons", key=k1, limit=7, on_page=lambda n, env: pages.append(env.get("pageToken")))
+    assert all(t is None or t.startswith("p.") for t in pages) and len(pages) > 1
+    s1 = {p["id"] for p in p1}
+    s2 = {p["id"] for p in srv.api.walk("/persons", key=k2, limit=1000)}
+    assert len(s1) == len(s2) == len(oracle.visible["persons"])
+    assert not s1 & s2 and not s1 & real
+    # No hub id of a person anywhere in what the client gets.
+    for path, params in [("/persons", {"expand": ["duties", "groupMemberships"], "expandReferenceNames": True}),
+                         ("/groups", {}), ("/duties", {"expand": "person"})]:
+        for env in srv.api.pages(path, params, 50, key=k1):
+            text = json.dumps(env)
+            leaked = [r for r in real if r in text]
+            assert not leaked, (path, leaked[:3])
+    # The client's ids work as ids; the hub's do not.
+    first = sorted(s1)[0]
+    assert srv.api.get_json("/persons/" + first, key=k1)["id"] == first
+    hub_id = srv.cli.run("client", "pseudonym", "--db", srv.db, c1, first).stdout.strip()
+    assert hub_id in oracle.visible["persons"]
+    assert srv.cli.run("client", "pseudonym", "--db", srv.db, c1, hub_id).stdout.strip() == first
+    r = srv.api.get("/persons/" + hub_id, key=k1)
+    assert_error(r, 404)
+    assert sorted(s1)[0] not in r.text
+    got = srv.api.lookup("persons", {"ids": sorted(s1)[:5] + [hub_id]}, key=k1)
+    assert {p["id"] for p in got} == set(sorted(s1)[:5])
+    duty = next(d for d in srv.api.walk("/duties", key=k1, limit=1000) if d.get("person"))
+    mine = srv.api.get_json("/duties", {"person": duty["person"]["id"]}, key=k1)["data"]
+    assert duty["id"] in {d["id"] for d in mine}
+    # The ledger keeps the hub's ids.
+    out = json.loads(srv.cli.run("audit", "person", "--db", srv.db, hub_id, "--json").stdout)
+    assert c1 in {d["client"] for d in out["disclosures"]}
+
+
 def test_deleted_entities_only_granted_kinds(srv, full):
     gid = sorted(full.by_kind["groups"])[0]
     srv.cli.delete("groups", gid)
