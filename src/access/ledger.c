@@ -22,9 +22,9 @@ static int write_ledger(access_view *av, store *st, int64_t now)
      * LEDGER_LAST_RESOLUTION_MS) is not rewritten: repeated syncs then
      * cost a lookup per person, not a page write. */
     if (store_prepare(st, "INSERT INTO ledger(client, person, channel, cats, first, last) VALUES(?,?,?,?,?,?)"
-                          " ON CONFLICT(person, client, channel) DO UPDATE SET cats=cats|excluded.cats,"
-                          " last=excluded.last WHERE (cats|excluded.cats)<>cats"
-                          " OR last<excluded.last-" LEDGER_LAST_RESOLUTION_MS, &s))
+                          " ON CONFLICT(person, client, channel) DO UPDATE SET cats=ledger.cats|excluded.cats,"
+                          " last=excluded.last WHERE (ledger.cats|excluded.cats)<>ledger.cats"
+                          " OR ledger.last<excluded.last-" LEDGER_LAST_RESOLUTION_MS, &s))
         return STORE_ERR;
     int rc = STORE_OK;
     for (size_t i = 0; i < av->ledger.cap && !rc; i++) {

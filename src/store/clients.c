@@ -71,10 +71,14 @@ int clients_expire_keys(store *st, const char *client_id, const char *keep_key_i
             return STORE_ERR;
         store_bind_int(s, 1, now);
     } else {
-        if (store_prepare(st, "UPDATE client_key SET expires=min(coalesce(expires, ?1), ?1)"
-                              " WHERE client=?2 AND id<>?3 AND revoked IS NULL", &s))
+        if (store_prepare(st, "UPDATE client_key SET expires=CASE WHEN expires IS NULL OR expires>? THEN ? ELSE expires END"
+                              " WHERE client=? AND id<>? AND revoked IS NULL", &s))
             return STORE_ERR;
         store_bind_int(s, 1, at_ms);
+        store_bind_int(s, 2, at_ms);
+        store_bind_text(s, 3, client_id);
+        store_bind_text(s, 4, keep_key_id);
+        return done(s);
     }
     store_bind_text(s, 2, client_id);
     store_bind_text(s, 3, keep_key_id);
@@ -139,14 +143,15 @@ static void read_client(store_stmt *s, client *c)
     c->expired = c->contract_end[0] && strcmp(d, c->contract_end) > 0;
 }
 
-/* The live key matching `where` (binding 1: text, 2: now, 3: client id or NULL). */
+/* The live key matching `where` (one placeholder, bound to v), of client_id
+ * when given. Portable SQL: plain placeholders, no SQLite-only functions. */
 static int auth_by(store *st, const char *where, const char *v, const char *client_id, client *c)
 {
     char sql[1024];
     snprintf(sql, sizeof sql,
              "SELECT " CLIENT_COLS ", k.id FROM client_key k JOIN client c ON c.id=k.client"
-             " WHERE %s AND k.revoked IS NULL AND (k.expires IS NULL OR k.expires>?2)"
-             " AND (?3 IS NULL OR k.client=?3)", where);
+             " WHERE %s AND k.revoked IS NULL AND (k.expires IS NULL OR k.expires>?)%s", where,
+             client_id ? " AND k.client=?" : "");
     store_stmt *s;
     if (store_prepare(st, sql, &s))
         return STORE_ERR;
@@ -154,8 +159,6 @@ static int auth_by(store *st, const char *where, const char *v, const char *clie
     store_bind_int(s, 2, time_now_ms());
     if (client_id)
         store_bind_text(s, 3, client_id);
-    else
-        store_bind_null(s, 3);
     int rc = store_step(s);
     if (rc == 1) {
         read_client(s, c);
@@ -169,33 +172,34 @@ int clients_auth(store *st, const char *key, client *c)
 {
     char hash[65];
     key_hash(key, hash);
-    return auth_by(st, "k.hash=?1", hash, NULL, c);
+    return auth_by(st, "k.hash=?", hash, NULL, c);
 }
 
 int clients_auth_secret(store *st, const char *client_id, const char *key, client *c)
 {
     char hash[65];
     key_hash(key, hash);
-    return auth_by(st, "k.hash=?1", hash, client_id, c);
+    return auth_by(st, "k.hash=?", hash, client_id, c);
 }
 
 int clients_auth_key_id(store *st, const char *client_id, const char *key_id, client *c)
 {
-    return auth_by(st, "k.id=?1", key_id, client_id, c);
+    return auth_by(st, "k.id=?", key_id, client_id, c);
 }
 
 int clients_find(store *st, const char *id_or_name, client *c)
 {
     store_stmt *s;
-    if (store_prepare(st, "SELECT " CLIENT_COLS " FROM client c WHERE c.id=?1 OR c.name=?1 ORDER BY c.id=?1 DESC", &s))
+    if (store_prepare(st, "SELECT " CLIENT_COLS " FROM client c WHERE c.id=? OR c.name=?"
+                          " ORDER BY CASE WHEN c.id=? THEN 0 ELSE 1 END", &s))
         return STORE_ERR;
     char lower[UUID_STR_LEN] = "";
-    if (!uuid_valid(id_or_name)) {
+    if (!uuid_valid(id_or_name))
         uuid_lower(id_or_name, lower);
-        store_bind_text(s, 1, lower);
-    } else {
-        store_bind_text(s, 1, id_or_name);
-    }
+    const char *want = lower[0] ? lower : id_or_name;
+    store_bind_text(s, 1, want);
+    store_bind_text(s, 2, id_or_name);
+    store_bind_text(s, 3, want);
     int rc = store_step(s);
     if (rc == 1) {
         read_client(s, c);
@@ -230,7 +234,7 @@ static int set_orgs(store *st, const char *client_id, const char *const *orgs, s
 {
     for (size_t i = 0; i < n; i++) {
         store_stmt *s;
-        if (store_prepare(st, add ? "INSERT OR IGNORE INTO client_org(client, org) VALUES(?,?)"
+        if (store_prepare(st, add ? "INSERT INTO client_org(client, org) VALUES(?,?) ON CONFLICT DO NOTHING"
                                   : "DELETE FROM client_org WHERE client=? AND org=?", &s))
             return STORE_ERR;
         store_bind_text(s, 1, client_id);
@@ -246,7 +250,7 @@ int clients_grant(store *st, const char *client_id, int all_orgs, const char *co
 {
     static const char *const pnames[] = { "exclude", "alias", "full" };
     store_stmt *s;
-    if (store_prepare(st, "UPDATE client SET all_orgs=max(all_orgs, ?), cats=cats|?,"
+    if (store_prepare(st, "UPDATE client SET all_orgs=CASE WHEN ?=1 THEN 1 ELSE all_orgs END, cats=cats|?,"
                           " protected=coalesce(?, protected), pseudonyms=coalesce(?, pseudonyms),"
                           " writes=coalesce(?, writes) WHERE id=?", &s))
         return STORE_ERR;
@@ -274,7 +278,7 @@ int clients_revoke(store *st, const char *client_id, int all_orgs, const char *c
                    uint32_t cats)
 {
     store_stmt *s;
-    if (store_prepare(st, "UPDATE client SET all_orgs=CASE WHEN ? THEN 0 ELSE all_orgs END, cats=cats&~? WHERE id=?", &s))
+    if (store_prepare(st, "UPDATE client SET all_orgs=CASE WHEN ?=1 THEN 0 ELSE all_orgs END, cats=cats&~? WHERE id=?", &s))
         return STORE_ERR;
     store_bind_int(s, 1, all_orgs ? 1 : 0);
     store_bind_int(s, 2, cats);

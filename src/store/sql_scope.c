@@ -77,7 +77,7 @@ static void persons(const query_scope *sc, sqlq *s)
         first = 0;
     }
     if (first)
-        add(s, "SELECT NULL WHERE 0");
+        add(s, "SELECT NULL WHERE 1=0");
     add(s, ")");
 }
 
