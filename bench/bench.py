@@ -593,6 +593,7 @@ def main():
         "scale": scale,
         "seed": seed,
         "wrk_secs": wrk_secs,
+        "load_start": os.getloadavg()[0],
     }
     say(f"skolnav bench: scale {scale}, seed {seed}, {env['date']}, nproc {env['nproc']}, {env['cpu']}, "
         f"commit {env['commit']}")
@@ -815,7 +816,8 @@ def write_results(env, gen, generated, table, targets, R, perf):
         f"connection, limit={WALK_LIMIT}, following `pageToken` (nginx: the saved page files in the same "
         f"order). Latency: `wrk -t{WRK_THREADS} -c{WRK_CONNS} -d{env['wrk_secs']}s --latency`; nginx "
         f"serves the same response bytes (worker_processes 2, sendfile on, access_log off).",
-        f"- Whole run: {env['elapsed']:.0f} s",
+        f"- Whole run: {env['elapsed']:.0f} s; load average (1 min) {env['load_start']:.2f} at the start, "
+        f"{os.getloadavg()[0]:.2f} at the end (other work on the machine skews every figure, nginx's too)",
         *([f"- Note: {os.environ['BENCH_NOTE']}"] if os.environ.get("BENCH_NOTE") else []),
         "",
         table,

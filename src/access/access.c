@@ -18,6 +18,11 @@ access_view *access_current(void)
     return current;
 }
 
+int access_raw_ok(void)
+{
+    return !current || current->passthrough;
+}
+
 void access_unbind(void)
 {
     current = NULL;

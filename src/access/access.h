@@ -71,6 +71,9 @@ void access_begin(access_view *av, store *st, const client *cl, const char *chan
 int access_finish(access_view *av, store *st, const access_reqinfo *ri);
 /* The view bound to this thread, or NULL (internal callers, tests). */
 access_view *access_current(void);
+/* 1 when stored bytes may go out unparsed: no view is bound, or the bound
+ * one passes entities unchanged (full access). Fast paths ask this. */
+int access_raw_ok(void);
 /* Unbinds the thread's view (access_finish does it). */
 void access_unbind(void);
 

@@ -33,7 +33,32 @@ static const char *const sqlite_migrations[] = {
     "  full_access INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, disabled INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE setting(k TEXT PRIMARY KEY, v TEXT NOT NULL);",
 
-    /* 2: vendor access (src/access/): client details and grants, several
+    /* 2: entities in arrival order, each kind in its own range of the
+     * integer key (eid = kind << 40 | n; see sql_query.h): new entities
+     * append, and a walk of one kind reads the table in order. Derived rows
+     * are keyed by their values only, and deleted through the rows an
+     * entity's old JSON derives; they are rebuilt on open (rows_version is
+     * cleared). */
+    "CREATE TABLE entity2(eid INTEGER PRIMARY KEY, kind INTEGER NOT NULL, id TEXT NOT NULL,"
+    "  json TEXT NOT NULL, display TEXT, created INTEGER NOT NULL, modified INTEGER NOT NULL,"
+    "  pstart TEXT, pend TEXT, source TEXT);"
+    "INSERT INTO entity2(eid,kind,id,json,display,created,modified,pstart,pend,source)"
+    "  SELECT (kind << 40) + row_number() OVER (PARTITION BY kind ORDER BY created, id),"
+    "  kind,id,json,display,created,modified,pstart,pend,source FROM entity;"
+    "DROP TABLE entity;"
+    "ALTER TABLE entity2 RENAME TO entity;"
+    "CREATE UNIQUE INDEX entity_id ON entity(kind, id);"
+    "CREATE INDEX entity_modified ON entity(kind, modified, id);"
+    "DROP TABLE idx;"
+    "CREATE TABLE idx(kind INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, id TEXT NOT NULL,"
+    "  PRIMARY KEY(kind, key, value, id)) WITHOUT ROWID;"
+    "DELETE FROM sortidx;"
+    "DROP INDEX sortidx_entity;"
+    "DELETE FROM prel;"
+    "DROP INDEX prel_source;"
+    "DELETE FROM setting WHERE k='rows_version';",
+
+    /* 3: vendor access (src/access/): client details and grants, several
      * keys per client, access events, the request log and the per-person
      * disclosure ledger. Existing keys carry over; existing clients keep
      * their full access. */
@@ -68,10 +93,7 @@ static const char *const sqlite_migrations[] = {
     /* Pseudonymous ids a client has been given (client grant --pseudonyms on). */
     "CREATE TABLE pseudonym(client TEXT NOT NULL, pseudo TEXT NOT NULL, person TEXT NOT NULL,"
     "  PRIMARY KEY(client, pseudo)) WITHOUT ROWID;"
-    "CREATE INDEX pseudonym_person ON pseudonym(person, client);"
-    /* The access view finds protected persons by a new person index key. */
-    "INSERT INTO idx(kind, key, value, id) SELECT 1, 'securityMarking', json_extract(json, '$.securityMarking'), id"
-    "  FROM entity WHERE kind=1 AND json_extract(json, '$.securityMarking') IS NOT NULL;",
+    "CREATE INDEX pseudonym_person ON pseudonym(person, client);",
 };
 
 #endif

@@ -274,6 +274,10 @@ void rows_build(int kind, json_t *e, int64_t modified_ms, entity_rows *r)
         build_identifiers(e, r);
     r->display = display_of(k, e);
     for (const sortkey *sk = k->sorts; sk && sk->name; sk++) {
+        /* meta.modified sorts by the entity's own column; a Desc key reads
+         * its Asc twin's rows backwards. */
+        if (sk->src == S_MODIFIED || model_sort_column(k, sk) != sk)
+            continue;
         const char *text = sk->path ? first_value(e, sk->path) : r->display;
         add_sort(r, sk, text, modified_ms);
     }

@@ -43,6 +43,11 @@ typedef struct entity_rows {
     char *display;
 } entity_rows;
 
+/* What rows_build makes, and from which rules. Bump it when rows_build
+ * changes what it derives: a store whose rows were built by another
+ * version (or under other collation rules) rebuilds them on open. */
+#define ROWS_VERSION 3 /* 3: persons' securityMarking index key (access view) */
+
 /* Fills rows from entity `e` of `kind`. modified_ms feeds ModifiedDesc. */
 void rows_build(int kind, json_t *e, int64_t modified_ms, entity_rows *rows);
 void rows_free(entity_rows *rows);
