@@ -402,7 +402,8 @@ int cmd_view_as(int argc, char **argv)
             api_error_response(&e, &rs);
         else
             api_handle(&rq, &rs);
-        access_translate_response(&av, rq.path, rs.status, &rs.body);
+        access_add_exits(&av, st, rq.path, rq.raw_query, rs.status, &rs.body);
+    access_translate_response(&av, rq.path, rs.status, &rs.body);
         access_finish(&av, st, NULL);
         free(tpath);
         free(tquery);

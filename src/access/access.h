@@ -104,6 +104,16 @@ int access_filter(access_view *av, store *st, const kind_desc *k, json_t **objs,
 /* For the unparsed fast path (passthrough views): notes one stored entity. */
 void access_note_stored(access_view *av, const kind_desc *k, const char *id, const char *json, size_t len);
 
+/* ---- scope exits (exits.c) */
+
+/* Persons the client received that are out of its view now, for
+ * /deletedEntities (honouring `after`, `entities`; first page only).
+ * *ids is a JSON array of person ids or NULL. */
+int access_scope_exits(access_view *av, store *st, const char *raw_query, json_t **ids);
+/* Adds them to a /deletedEntities response body (call before
+ * access_translate_response). */
+void access_add_exits(access_view *av, store *st, const char *path, const char *raw_query, int status, buf *body);
+
 /* ---- pseudonymous ids (pseudonym.c) */
 
 /* A secret kept in the store's settings (hex), created when missing. */

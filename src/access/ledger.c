@@ -117,8 +117,10 @@ static int purge_one(store *st, const char *table, const char *col, int64_t befo
 int access_purge(store *st, int64_t before_ms, int64_t *requests, int64_t *ledger_rows)
 {
     *requests = *ledger_rows = 0;
+    int64_t exits = 0;
     if (store_begin(st) || purge_one(st, "request_log", "at", before_ms, requests) ||
-        purge_one(st, "ledger", "last", before_ms, ledger_rows) || store_commit(st)) {
+        purge_one(st, "ledger", "last", before_ms, ledger_rows) ||
+        purge_one(st, "scope_exit", "at", before_ms, &exits) || store_commit(st)) {
         store_rollback(st);
         return STORE_ERR;
     }

@@ -278,6 +278,7 @@ static enum MHD_Result serve_api(server *s, struct MHD_Connection *c, conn *cn, 
         api_error_response(&ae, &rs);
     else
         api_handle(&rq, &rs);
+    access_add_exits(&av, st, rq.path, rq.raw_query, rs.status, &rs.body);
     access_translate_response(&av, rq.path, rs.status, &rs.body);
     access_reqinfo ri = { .method = method, .path = path, .query = rq.raw_query, .status = rs.status,
                           .bytes = rs.body.len, .started_ms = cn->started };

@@ -90,6 +90,10 @@ static const char *const sqlite_migrations[] = {
     "CREATE TABLE ledger(person TEXT NOT NULL, client TEXT NOT NULL, channel TEXT NOT NULL,"
     "  cats INTEGER NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,"
     "  PRIMARY KEY(person, client, channel)) WITHOUT ROWID;"
+    /* Persons that left a client's view after it received them (scope
+     * exits), with the time the hub first told it, for /deletedEntities. */
+    "CREATE TABLE scope_exit(client TEXT NOT NULL, person TEXT NOT NULL, at INTEGER NOT NULL,"
+    "  PRIMARY KEY(client, person)) WITHOUT ROWID;"
     /* Pseudonymous ids a client has been given (client grant --pseudonyms on). */
     "CREATE TABLE pseudonym(client TEXT NOT NULL, pseudo TEXT NOT NULL, person TEXT NOT NULL,"
     "  PRIMARY KEY(client, pseudo)) WITHOUT ROWID;"

@@ -434,3 +434,32 @@ def test_photo_category(srv, full):
     _c, without_key = make_client(srv.cli, "photo-without", *grant_args(orgs=[org], cats=["Students"]))
     assert srv.api.get_json("/persons/" + pid, key=with_key)["photo"].endswith("p.jpg")
     assert "photo" not in srv.api.get_json("/persons/" + pid, key=without_key)
+
+
+def test_scope_exits_in_deleted_entities(srv, full):
+    # Changes the data: after the tests that compare against `full`.
+    a, b = schools(full, 2, offset=4)
+    pid, pid2 = str(uuid.uuid4()), str(uuid.uuid4())
+    def pupil(i, org, marking="Ingen"):
+        return {"id": i, "givenName": "Flytt", "familyName": "Eleven", "securityMarking": marking,
+                "enrolments": [{"enroledAt": {"id": org}, "schoolType": "GR", "startDate": "2025-08-15"}]}
+    srv.cli.ingest("persons", [pupil(pid, a), pupil(pid2, a)])
+    cid, key = make_client(srv.cli, "exits", *grant_args(orgs=[a], cats=["Students"]))
+    _c, other = make_client(srv.cli, "never-saw", *grant_args(orgs=[a], cats=["Students"]))
+    got = srv.api.lookup("persons", {"ids": [pid, pid2]}, key=key)
+    assert {p["id"] for p in got} == {pid, pid2}
+    before = srv.api.get_json("/deletedEntities", key=key)["data"].get("persons", [])
+    assert pid not in before and pid2 not in before
+    # pid moves to a school the client does not have, pid2 becomes protected.
+    srv.cli.ingest("persons", [pupil(pid, b), pupil(pid2, a, "Skyddad folkbokföring")])
+    assert_error(srv.api.get("/persons/" + pid, key=key), 404)
+    gone = srv.api.get_json("/deletedEntities", key=key)["data"].get("persons", [])
+    assert pid in gone and pid2 in gone
+    assert pid not in srv.api.get_json("/deletedEntities", key=other)["data"].get("persons", [])
+    assert pid in srv.api.get_json("/deletedEntities", {"entities": "Person"}, key=key)["data"]["persons"]
+    assert "persons" not in srv.api.get_json("/deletedEntities", {"entities": "Group"}, key=key)["data"]
+    later = srv.api.get_json("/deletedEntities", {"after": "2999-01-01T00:00:00Z"}, key=key)["data"]
+    assert pid not in later.get("persons", [])
+    # Back in view: no longer an exit.
+    srv.cli.ingest("persons", [pupil(pid, a)])
+    assert pid not in srv.api.get_json("/deletedEntities", key=key)["data"].get("persons", [])
