@@ -29,6 +29,7 @@ int cmd_stop(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_view_as(int argc, char **argv);
+int cmd_issuer(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_delete(int argc, char **argv);

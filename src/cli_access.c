@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "access/access.h"
+#include "access/issuer.h"
 #include "api/handlers.h"
 #include "api/pagetoken.h"
 #include "cli.h"
@@ -417,4 +418,100 @@ int cmd_view_as(int argc, char **argv)
     free(path);
     store_close(st);
     return status < 400 ? 0 : 1;
+}
+
+/* skolnav issuer add|list|remove: trusted issuers of external JWTs. */
+static int issuer_add(int argc, char **argv)
+{
+    static const cli_optdef defs[] = { { "--db", 1 }, { "--jwks-file", 1 }, { "--audience", 1 }, { "--location", 1 },
+                                       { "--organization-id", 1 }, { "--client", 1 }, { 0 } };
+    cli_args a;
+    if (cli_parse("issuer add", argc, argv, defs, &a))
+        return 2;
+    issuer_def d = { .iss = a.npos == 1 ? a.pos[0] : NULL, .jwks_file = cli_get(&a, defs, "--jwks-file"),
+                     .audience = cli_get(&a, defs, "--audience"), .location = cli_get(&a, defs, "--location"),
+                     .organization_id = cli_get(&a, defs, "--organization-id") };
+    const char *cname = cli_get(&a, defs, "--client");
+    if (!d.iss || !d.jwks_file || !d.audience || !cname) {
+        fprintf(stderr, "skolnav issuer add: give the issuer (its iss claim), --jwks-file FILE, --audience AUD and "
+                        "--client CLIENT (optionally --location LOC, --organization-id ID)\n");
+        return 2;
+    }
+    json_error_t jerr;
+    json_t *jwks = json_load_file(d.jwks_file, 0, &jerr);
+    int keys = json_is_array(json_object_get(jwks, "keys"));
+    json_decref(jwks);
+    if (!keys) {
+        fprintf(stderr, "skolnav issuer add: %s is not a JWKS document ({\"keys\": [...]}): %s\n", d.jwks_file,
+                jerr.text[0] ? jerr.text : "no keys array");
+        return 1;
+    }
+    store *st = cli_open_db("issuer add", cli_get(&a, defs, "--db"));
+    if (!st)
+        return 1;
+    client c;
+    if (cli_find_client("issuer add", st, cname, &c)) {
+        store_close(st);
+        return 1;
+    }
+    d.client_id = c.id;
+    char ev[512];
+    snprintf(ev, sizeof ev, "trusted issuer %.400s", d.iss);
+    int failed = store_begin(st) || issuer_put(st, &d) || clients_event(st, c.id, ev);
+    if (failed || store_commit(st)) {
+        fprintf(stderr, "skolnav issuer add: %s\n", store_errmsg(st));
+        store_rollback(st);
+        store_close(st);
+        return 1;
+    }
+    store_close(st);
+    printf("Tokens from %s (audience %s) now act as client '%s'.\n", d.iss, d.audience, c.name);
+    return 0;
+}
+
+static int issuer_list_or_remove(int argc, char **argv, int remove)
+{
+    const char *cmd = remove ? "issuer remove" : "issuer list";
+    static const cli_optdef defs[] = { { "--db", 1 }, { 0 } };
+    cli_args a;
+    if (cli_parse(cmd, argc, argv, defs, &a))
+        return 2;
+    if (remove != (a.npos == 1)) {
+        fprintf(stderr, "skolnav %s: %s\n", cmd, remove ? "give the issuer to remove" : "takes no arguments");
+        return 2;
+    }
+    store *st = cli_open_db(cmd, cli_get(&a, defs, "--db"));
+    if (!st)
+        return 1;
+    int rc = 0;
+    if (remove) {
+        rc = store_begin(st) || issuer_remove(st, a.pos[0]) || store_commit(st);
+        if (rc)
+            store_rollback(st);
+    } else {
+        store_stmt *s;
+        rc = store_prepare(st, "SELECT iss, audience, coalesce(location,''), client, jwks_file FROM issuer ORDER BY iss", &s);
+        while (!rc && store_step(s) == 1)
+            printf("%s  audience %s  location %s  client %s  jwks %s\n", store_col_text(s, 0), store_col_text(s, 1),
+                   *store_col_text(s, 2) ? store_col_text(s, 2) : "-", store_col_text(s, 3), store_col_text(s, 4));
+        if (!rc)
+            store_finalize(s);
+    }
+    if (rc)
+        fprintf(stderr, "skolnav %s: %s\n", cmd, store_errmsg(st));
+    store_close(st);
+    return rc ? 1 : 0;
+}
+
+int cmd_issuer(int argc, char **argv)
+{
+    const char *sub = argc >= 1 ? argv[0] : "";
+    if (!strcmp(sub, "add"))
+        return issuer_add(argc - 1, argv + 1);
+    if (!strcmp(sub, "list"))
+        return issuer_list_or_remove(argc - 1, argv + 1, 0);
+    if (!strcmp(sub, "remove"))
+        return issuer_list_or_remove(argc - 1, argv + 1, 1);
+    fprintf(stderr, "skolnav issuer: use 'issuer add|list|remove' (see 'skolnav help')\n");
+    return 2;
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "access/access.h"
+#include "access/issuer.h"
 #include "access/oauth.h"
 #include "api/handlers.h"
 #include "api/openapi.h"
@@ -231,8 +232,15 @@ static enum MHD_Result serve_api(server *s, struct MHD_Connection *c, conn *cn, 
         return send_error(c, 503, E_INTERNAL, "the store cannot be opened; see the server log", NULL);
     const char *key = bearer(c);
     client cl;
-    int rc = !key ? STORE_NOTFOUND : oauth_is_jwt(key) ? oauth_verify(st, s->oauth_key, key, &cl)
-                                                       : clients_auth(st, key, &cl);
+    int rc = STORE_NOTFOUND;
+    if (key && oauth_is_jwt(key)) {
+        /* Our own access token, else one from a trusted external issuer. */
+        rc = oauth_verify(st, s->oauth_key, key, &cl);
+        if (rc == STORE_NOTFOUND)
+            rc = issuer_verify(st, key, &cl);
+    } else if (key) {
+        rc = clients_auth(st, key, &cl);
+    }
     if (rc == STORE_ERR)
         return send_error(c, 500, E_INTERNAL, "checking the credentials failed; see the server log", NULL);
     if (rc != STORE_OK)

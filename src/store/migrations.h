@@ -97,7 +97,10 @@ static const char *const sqlite_migrations[] = {
     /* Pseudonymous ids a client has been given (client grant --pseudonyms on). */
     "CREATE TABLE pseudonym(client TEXT NOT NULL, pseudo TEXT NOT NULL, person TEXT NOT NULL,"
     "  PRIMARY KEY(client, pseudo)) WITHOUT ROWID;"
-    "CREATE INDEX pseudonym_person ON pseudonym(person, client);",
+    "CREATE INDEX pseudonym_person ON pseudonym(person, client);"
+    /* Trusted issuers of externally signed JWTs (Skolverket's DNP, federations). */
+    "CREATE TABLE issuer(iss TEXT PRIMARY KEY, jwks_file TEXT NOT NULL, audience TEXT NOT NULL,"
+    "  location TEXT, organization_id TEXT, client TEXT NOT NULL, created INTEGER NOT NULL);",
 };
 
 #endif

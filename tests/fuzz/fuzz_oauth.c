@@ -3,7 +3,8 @@
  * The first byte picks the mode: a token request body (form-encoded) with
  * the rest as its Authorization header after a NUL, or the input as the
  * header and payload of a JWT that is then signed with the store's key, so
- * the claim checks behind the signature are reached. Nothing may crash or
+ * the claim checks behind the signature are reached; and as an external
+ * issuer's token (parsed before any issuer is found). Nothing may crash or
  * leak; a made-up token must never authenticate.
  */
 #include <sodium.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access/issuer.h"
 #include "access/oauth.h"
 
 static store *st;
@@ -60,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(tok, in, n);
     tok[n] = 0;
     client c;
-    if (oauth_verify(st, key, tok, &c) == STORE_OK)
+    if (oauth_verify(st, key, tok, &c) == STORE_OK || issuer_verify(st, tok, &c) == STORE_OK)
         abort();
     /* Signed with the right key: the claims decide. */
     if (!strchr(tok, '.') || strlen(tok) != n) {
