@@ -25,6 +25,11 @@ int cli_parse(const char *cmd, int argc, char **argv, const cli_optdef *defs, cl
 const char *cli_get(const cli_args *a, const cli_optdef *defs, const char *name);
 
 int cmd_client(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
+int cmd_resume(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_view_as(int argc, char **argv);
+int cmd_issuer(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_delete(int argc, char **argv);

@@ -69,7 +69,7 @@ static int cmd_serve(int argc, char **argv)
     static const cli_optdef defs[] = {
         { "--db", 1 }, { "--listen", 1 }, { "--base-path", 1 }, { "--threads", 1 }, { "--verbose", 0 },
         { "--webhook-allow-http-loopback", 0 }, { "--webhook-ttl", 1 }, { "--webhook-retry-for", 1 },
-        { "--webhook-timeout", 1 }, { 0 },
+        { "--webhook-timeout", 1 }, { "--no-ledger", 0 }, { "--rate-limit", 1 }, { 0 },
     };
     cli_args a;
     if (cli_parse("serve", argc, argv, defs, &a))
@@ -122,6 +122,16 @@ static int cmd_serve(int argc, char **argv)
             return 2;
         }
         o.webhooks.timeout_ms = (long)(d * 1000);
+    }
+    o.no_ledger = cli_get(&a, defs, "--no-ledger") != NULL;
+    const char *rl = cli_get(&a, defs, "--rate-limit");
+    if (rl) {
+        char *end;
+        o.rate_limit = strtod(rl, &end);
+        if (*end || !(o.rate_limit > 0) || o.rate_limit > 1e6) {
+            fprintf(stderr, "skolnav serve: --rate-limit takes requests per second per client (e.g. 100), not '%s'\n", rl);
+            return 2;
+        }
     }
     return server_run(&o);
 }
@@ -198,12 +208,36 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    { "serve", cmd_serve, "serve --db PATH [--listen 127.0.0.1:8080] [--base-path /v2.0] [--threads N] [--verbose] [--webhook-ttl S] [--webhook-retry-for S] [--webhook-timeout S] [--webhook-allow-http-loopback]",
+    { "serve", cmd_serve, "serve --db PATH [--listen 127.0.0.1:8080] [--base-path /v2.0] [--threads N] [--verbose]\n"
+      "          [--rate-limit REQ_PER_S] [--no-ledger] [--webhook-ttl S] [--webhook-retry-for S]\n"
+      "          [--webhook-timeout S] [--webhook-allow-http-loopback]",
       "serve the SS12000 API until SIGTERM or SIGINT" },
     { "demo", cmd_demo, "demo --db PATH [--scale mittkoping|city|nation] [--seed N] [--force]",
       "create a store with the Mittköping demo data" },
-    { "client", cmd_client, "client add --db PATH NAME [--full-access] [--json] | client list --db PATH",
-      "manage API clients and their keys" },
+    { "client", cmd_client,
+      "client add --db PATH NAME [--full-access] [--json] [--vendor T] [--contact T] [--dpo T] [--purpose T]\n"
+      "          [--legal-basis T] [--contract-end YYYY-MM-DD] [--expires DATE]\n"
+      "  | client list|show --db PATH [CLIENT] [--json]\n"
+      "  | client grant --db PATH CLIENT [--all-orgs | --org ID ...] [--category NAME ...]\n"
+      "          [--protected exclude|alias|full] [--pseudonyms on|off] [--writes on|off]\n"
+      "  | client revoke --db PATH CLIENT [--all-orgs] [--org ID ...] [--category NAME ...]\n"
+      "  | client suspend|resume|remove --db PATH CLIENT\n"
+      "  | client rotate --db PATH CLIENT [--grace SECONDS] [--expires DATE] [--json]\n"
+      "  | client pseudonym --db PATH CLIENT ID   (a pseudonym's person id, or a person's pseudonym)",
+      "manage API clients, their keys and their grants (a new client sees nothing until granted)" },
+    { "stop", cmd_stop, "stop --db PATH --all | --client CLIENT",
+      "emergency stop: refuse every request of all clients (or one) from the next request on" },
+    { "resume", cmd_resume, "resume --db PATH --all | --client CLIENT", "end an emergency stop" },
+    { "audit", cmd_audit,
+      "audit person --db PATH ID|CIVICNO [--json] | audit client --db PATH CLIENT [--json]\n"
+      "  | audit purge --db PATH [--older-than DAYS] | audit retention --db PATH DAYS",
+      "the disclosure ledger: who received which person's data, a client's use, retention" },
+    { "issuer", cmd_issuer,
+      "issuer add --db PATH ISS --jwks-file FILE --audience AUD --client CLIENT [--location LOC]\n"
+      "          [--organization-id ID] | issuer list --db PATH | issuer remove --db PATH ISS",
+      "trust RS256 JWTs from an external issuer (e.g. Skolverket's DNP) as a client's credential" },
+    { "view-as", cmd_view_as, "view-as --db PATH CLIENT PATH [--method GET|POST] [--body FILE.json]",
+      "print exactly what a client would get for an API path, without recording a disclosure" },
     { "ingest", cmd_ingest, "ingest --db PATH --kind PATHNAME FILE.json",
       "validate and write a JSON array of entities (e.g. --kind persons)" },
     { "delete", cmd_delete, "delete --db PATH --kind PATHNAME ID...", "delete entities, leaving tombstones" },

@@ -26,6 +26,7 @@ typedef struct api_error {
 #define E_TOO_LARGE "RESPONSE_TOO_LARGE"
 #define E_BODY_TOO_LARGE "BODY_TOO_LARGE"
 #define E_INTERNAL "INTERNAL_ERROR"
+#define E_TOO_MANY_REQUESTS "TOO_MANY_REQUESTS"
 
 /* Fills e and returns -1, so callers can `return api_fail(...)`. */
 int api_fail(api_error *e, int status, const char *code, const char *fmt, ...)

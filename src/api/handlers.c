@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "api/aggregated.h"
+#include "access/access.h"
 #include "api/serialize.h"
 #include "api/subscriptions.h"
 #include "api/writes.h"
@@ -64,6 +65,7 @@ static int list_as_stored(request *rq, query *q, long limit, response *rs, api_e
     page_stream ps;
     buf_adds(&rs->body, "{\"data\":[");
     page_stream_init(&ps, &rs->body, limit);
+    ps.kind = q->kind;
     int rc = store_list(rq->st, q, limit + 1, page_stream_row, &ps);
     if (rc < 0 || rc == STORE_BADCURSOR) {
         page_stream_free(&ps);
@@ -91,7 +93,7 @@ static int op_list(request *rq, const kind_desc *k, const char *id, response *rs
         return arc;
     }
     long limit = q.limit ? q.limit : LIMIT_DEFAULT;
-    if (!q.expand && !q.refnames) {
+    if (!q.expand && !q.refnames && access_raw_ok()) {
         int rc = list_as_stored(rq, &q, limit, rs, e);
         query_free(&q);
         return rc;

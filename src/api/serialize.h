@@ -50,6 +50,7 @@ typedef struct page_stream {
     int more;
     char last_id[UUID_STR_LEN];
     buf last_v;
+    const kind_desc *kind; /* set by the caller: the access view notes what leaves */
 } page_stream;
 
 void page_stream_init(page_stream *ps, buf *out, long limit);

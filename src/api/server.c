@@ -18,10 +18,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "access/access.h"
+#include "access/issuer.h"
+#include "access/oauth.h"
 #include "api/handlers.h"
 #include "api/openapi.h"
 #include "api/pagetoken.h"
 #include "outbound/outbound.h"
+#include "api/ratelimit.h"
 #include "store/clients.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -35,6 +39,9 @@ typedef struct server {
     unsigned char token_key[PAGETOKEN_KEYLEN];
     char *openapi;        /* the document, serialised once */
     atomic_int inflight;
+    ratelimit *rl;
+    double rate, burst;
+    unsigned char oauth_key[OAUTH_KEYLEN];
 } server;
 
 /* Per-connection request state. */
@@ -101,17 +108,20 @@ static void completed(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_
     atomic_fetch_sub(&s->inflight, 1);
 }
 
-static enum MHD_Result send_buf_h(struct MHD_Connection *c, int status, buf *body, const char *allow,
-                                  const char *www_auth, const char *hname, const char *hvalue);
+static enum MHD_Result send_buf_x(struct MHD_Connection *c, int status, buf *body, const char *allow,
+                                  const char *www_auth, const char *hname, const char *hvalue,
+                                  const rl_result *rl);
 
 static enum MHD_Result send_buf(struct MHD_Connection *c, int status, buf *body, const char *allow,
                                 const char *www_auth)
 {
-    return send_buf_h(c, status, body, allow, www_auth, NULL, NULL);
+    return send_buf_x(c, status, body, allow, www_auth, NULL, NULL, NULL);
 }
 
-static enum MHD_Result send_buf_h(struct MHD_Connection *c, int status, buf *body, const char *allow,
-                                  const char *www_auth, const char *hname, const char *hvalue)
+/* hname: one extra header (or NULL); rl: the rate-limit headers (or NULL). */
+static enum MHD_Result send_buf_x(struct MHD_Connection *c, int status, buf *body, const char *allow,
+                                  const char *www_auth, const char *hname, const char *hvalue,
+                                  const rl_result *rl)
 {
     size_t len = body->len;
     char *data = buf_steal(body);
@@ -127,6 +137,19 @@ static enum MHD_Result send_buf_h(struct MHD_Connection *c, int status, buf *bod
         MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, www_auth);
     if (hname)
         MHD_add_response_header(r, hname, hvalue);
+    if (rl) {
+        char v[32];
+        snprintf(v, sizeof v, "%ld", rl->limit);
+        MHD_add_response_header(r, "RateLimit-Limit", v);
+        snprintf(v, sizeof v, "%ld", rl->remaining);
+        MHD_add_response_header(r, "RateLimit-Remaining", v);
+        snprintf(v, sizeof v, "%ld", rl->reset_s);
+        MHD_add_response_header(r, "RateLimit-Reset", v);
+        if (!rl->allowed) {
+            snprintf(v, sizeof v, "%ld", rl->retry_s);
+            MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, v);
+        }
+    }
     enum MHD_Result rc = MHD_queue_response(c, (unsigned)status, r);
     MHD_destroy_response(r);
     return rc;
@@ -166,6 +189,47 @@ static enum MHD_Result serve_health(server *s, struct MHD_Connection *c)
     return send_buf(c, ok ? 200 : 503, &b, NULL, NULL);
 }
 
+/* POST /oauth/token (access/oauth.h): outside the base path, as OAuth2
+ * clients expect the token endpoint at a fixed place. */
+static enum MHD_Result serve_token(server *s, struct MHD_Connection *c, conn *cn, const char *method)
+{
+    store *st = thread_store(s);
+    buf b;
+    buf_init(&b);
+    int status;
+    const char *www = NULL;
+    if (!st) {
+        status = 503;
+        buf_adds(&b, "{\"error\":\"temporarily_unavailable\",\"error_description\":\"the store cannot be opened\"}");
+    } else if (strcmp(method, "POST")) {
+        status = 405;
+        buf_adds(&b, "{\"error\":\"invalid_request\",\"error_description\":\"use POST\"}");
+    } else {
+        const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+        const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+        oauth_token_request(st, s->oauth_key, auth, ct, cn->body.data, cn->body.len, &status, &b, &www);
+    }
+    if (status != 200)
+        log_msg(LOG_INFO, "POST /oauth/token -> %d", status);
+    size_t len = b.len;
+    char *data = buf_steal(&b);
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(data);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_PRAGMA, "no-cache");
+    if (status == 405)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "POST");
+    if (www)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, www);
+    enum MHD_Result rc = MHD_queue_response(c, (unsigned)status, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
 static enum MHD_Result serve_api(server *s, struct MHD_Connection *c, conn *cn, const char *method,
                                  const char *path)
 {
@@ -174,32 +238,73 @@ static enum MHD_Result serve_api(server *s, struct MHD_Connection *c, conn *cn, 
         return send_error(c, 503, E_INTERNAL, "the store cannot be opened; see the server log", NULL);
     const char *key = bearer(c);
     client cl;
-    int rc = key ? clients_auth(st, key, &cl) : STORE_NOTFOUND;
+    int rc = STORE_NOTFOUND;
+    if (key && oauth_is_jwt(key)) {
+        /* Our own access token, else one from a trusted external issuer. */
+        rc = oauth_verify(st, s->oauth_key, key, &cl);
+        if (rc == STORE_NOTFOUND)
+            rc = issuer_verify(st, key, &cl);
+    } else if (key) {
+        rc = clients_auth(st, key, &cl);
+    }
     if (rc == STORE_ERR)
         return send_error(c, 500, E_INTERNAL, "checking the credentials failed; see the server log", NULL);
     if (rc != STORE_OK)
         return send_error(c, 401, E_UNAUTHORIZED,
-                          key ? "the API key is not valid" : "this API needs an API key: send 'Authorization: Bearer <key>'",
+                          key ? "the API key or access token is not valid"
+                              : "this API needs an API key or access token: send 'Authorization: Bearer <key>'",
                           "Bearer realm=\"skolnav\"");
+    api_error ae;
+    if (access_admit(&cl, &ae)) {
+        log_msg(LOG_INFO, "%s %s refused for client %s (%s): %s", method, path, cl.id, cl.name, ae.message);
+        return send_error(c, ae.status, ae.code, ae.message, NULL);
+    }
+    rl_result lim;
+    rl_take(s->rl, cl.id, s->rate, s->burst, time_now_ms(), &lim);
+    if (!lim.allowed) {
+        api_fail(&ae, 429, E_TOO_MANY_REQUESTS, "this client sends more than %.0f requests per second; "
+                 "retry after %ld s", s->rate, lim.retry_s);
+        buf b;
+        buf_init(&b);
+        char *j = api_error_json(&ae);
+        buf_adds(&b, j);
+        free(j);
+        return send_buf_x(c, 429, &b, NULL, NULL, NULL, NULL, &lim);
+    }
     const char *q = strchr(cn->uri, '?');
+    access_view av;
+    access_begin(&av, st, &cl, "api", !s->o->no_ledger);
+    char *tpath, *tquery, *tbody;
+    access_translate_request(&av, st, path, q ? q + 1 : NULL, cn->body.data, cn->body.len, &tpath, &tquery, &tbody);
     request rq = {
         .method = method,
-        .path = path,
-        .raw_query = q ? q + 1 : NULL,
-        .body = cn->body.data,
-        .bodylen = cn->body.len,
-        .cl = &cl,
+        .path = tpath ? tpath : path,
+        .raw_query = tquery ? tquery : q ? q + 1 : NULL,
+        .body = tbody ? tbody : cn->body.data,
+        .bodylen = tbody ? strlen(tbody) : cn->body.len,
+        .cl = &av.cl,
         .st = st,
-        .tc = { .key = s->token_key, .client_id = cl.id },
+        .tc = { .key = s->token_key, .client_id = av.cl.id },
     };
     response rs = { .status = 200 };
     buf_init(&rs.body);
-    api_handle(&rq, &rs);
+    if (access_check_request(&av, method, rq.path, rq.raw_query, rq.body, rq.bodylen, &ae))
+        api_error_response(&ae, &rs);
+    else
+        api_handle(&rq, &rs);
+    access_add_exits(&av, st, rq.path, rq.raw_query, rs.status, &rs.body);
+    access_translate_response(&av, rq.path, rs.status, &rs.body);
+    access_reqinfo ri = { .method = method, .path = path, .query = rq.raw_query, .status = rs.status,
+                          .bytes = rs.body.len, .started_ms = cn->started };
+    access_finish(&av, st, &ri);
+    free(tpath);
+    free(tquery);
+    free(tbody);
     if (rs.status >= 500)
         log_msg(LOG_ERR, "%s %s -> %d", method, cn->uri, rs.status);
     else
         log_msg(LOG_DEBUG, "%s %s -> %d (%s)", method, cn->uri, rs.status, cl.name);
-    return send_buf_h(c, rs.status, &rs.body, rs.allow, NULL, rs.hname, rs.hvalue);
+    return send_buf_x(c, rs.status, &rs.body, rs.allow, NULL, rs.hname, rs.hvalue, &lim);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -224,6 +329,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return send_error(c, 413, E_BODY_TOO_LARGE, "the request body is larger than 1 MiB", NULL);
     if (!strcmp(url, "/health"))
         return serve_health(s, c);
+    if (!strcmp(url, "/oauth/token"))
+        return serve_token(s, c, cn, method);
     size_t bl = strlen(s->o->base_path);
     if (strncmp(url, s->o->base_path, bl) || (url[bl] && url[bl] != '/'))
         return send_error(c, 404, E_NOT_FOUND, "not found: the SS12000 API is below its base path", NULL);
@@ -283,7 +390,8 @@ static int load_token_key(server *s, store *st)
 
 int server_run(const server_opts *o)
 {
-    server s = { .o = o };
+    server s = { .o = o, .rate = o->rate_limit > 0 ? o->rate_limit : RATE_LIMIT_DEFAULT };
+    s.burst = s.rate * RATE_LIMIT_BURST_SECONDS;
     struct sockaddr_in sa;
     if (parse_listen(o->listen, &sa)) {
         fprintf(stderr, "skolnav serve: --listen '%s' is not HOST:PORT with an IPv4 address (e.g. 127.0.0.1:8080)\n", o->listen);
@@ -295,7 +403,7 @@ int server_run(const server_opts *o)
         fprintf(stderr, "skolnav serve: %s\n", err);
         return 1;
     }
-    int krc = load_token_key(&s, st);
+    int krc = load_token_key(&s, st) || oauth_key(st, s.oauth_key, 1);
     store_close(st);
     if (krc) {
         fprintf(stderr, "skolnav serve: cannot read or create the page-token key in the store\n");
@@ -314,6 +422,7 @@ int server_run(const server_opts *o)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL); /* workers inherit the mask; main waits */
     signal(SIGPIPE, SIG_IGN);
+    s.rl = rl_new();
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = (unsigned)(o->threads > 0 ? o->threads : (ncpu > 0 ? ncpu * 4 : 8));
     struct MHD_Daemon *d = MHD_start_daemon(
@@ -324,6 +433,7 @@ int server_run(const server_opts *o)
         MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "skolnav serve: cannot listen on %s: %s\n", o->listen, strerror(errno));
+        rl_free(s.rl);
         free(s.openapi);
         return 1;
     }
@@ -335,6 +445,8 @@ int server_run(const server_opts *o)
         return 1;
     }
     log_msg(LOG_INFO, "serving the SS12000 API at http://%s%s (%u threads)", o->listen, o->base_path, threads);
+    if (o->no_ledger)
+        log_msg(LOG_WARN, "--no-ledger: disclosures are NOT recorded (for benchmarks only)");
     int sig = 0;
     sigwait(&set, &sig);
     log_msg(LOG_INFO, "signal %d: finishing requests in flight", sig);
@@ -343,6 +455,7 @@ int server_run(const server_opts *o)
         usleep(10000);
     MHD_stop_daemon(d);
     outbound_stop();
+    rl_free(s.rl);
     free(s.openapi);
     log_msg(LOG_INFO, "stopped");
     return 0;

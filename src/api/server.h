@@ -11,7 +11,13 @@ typedef struct server_opts {
     const char *base_path; /* "/v2.0" */
     int threads;           /* 0 = a sensible default */
     outbound_opts webhooks; /* zeros = the defaults of outbound.h */
+    int no_ledger;         /* benchmarks only: no request log, no disclosure ledger */
+    double rate_limit;     /* requests per second per client and node; 0: RATE_LIMIT_DEFAULT */
 } server_opts;
+
+#define RATE_LIMIT_DEFAULT 100.0
+/* A client may burst this many seconds' worth of requests above the rate. */
+#define RATE_LIMIT_BURST_SECONDS 10
 
 /* Serves until SIGINT or SIGTERM, then finishes in-flight requests.
  * Returns 0 on a clean stop, 1 when the server could not start. */

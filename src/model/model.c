@@ -1,6 +1,7 @@
 #include "model/model.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "util/buf.h"
 
@@ -97,4 +98,45 @@ char *model_enum_list(const char *const *enumv)
         buf_adds(&b, enumv[i]);
     }
     return buf_steal(&b);
+}
+
+static const char *const category_names[CAT__COUNT] = {
+    [CAT_STANDARD] = "Standard",
+    [CAT_STUDENTS] = "Students",
+    [CAT_RESPONSIBLES] = "Responsibles",
+    [CAT_DUTIES] = "Duties",
+    [CAT_GROUPS] = "Groups",
+    [CAT_PLACEMENTS] = "Placements",
+    [CAT_PROGRAMMES] = "Programmes",
+    [CAT_STUDYPLANS] = "Studyplans",
+    [CAT_ACTIVITIES] = "Activities",
+    [CAT_CALENDAREVENTS] = "Calendar events",
+    [CAT_RESOURCES] = "Resources",
+    [CAT_ATTENDANCES] = "Attendances",
+    [CAT_ATTENDANCEEVENTS] = "Attendance events",
+    [CAT_ATTENDANCESCHEDULE] = "Attendance schedule",
+    [CAT_ABSENCES] = "Absences",
+    [CAT_GRADES] = "Grades",
+    [CAT_CIVICNO] = "CivicNo",
+    [CAT_BIRTHDATE] = "Birthdate",
+    [CAT_SEX] = "Sex",
+    [CAT_EMAIL] = "Email",
+    [CAT_EMAIL_SCHOOL] = "Email school",
+    [CAT_PHONE] = "Phone numbers",
+    [CAT_ADDRESS] = "Addresses",
+    [CAT_PHOTO] = "Photo",
+    [CAT_IDENTIFIERS] = "Identifiers",
+};
+
+const char *model_category_name(int cat)
+{
+    return cat >= 0 && cat < CAT__COUNT ? category_names[cat] : NULL;
+}
+
+int model_category_by_name(const char *name)
+{
+    for (int i = 0; i < CAT__COUNT; i++)
+        if (!strcasecmp(category_names[i], name))
+            return i;
+    return -1;
 }

@@ -66,21 +66,50 @@ enum {
     F_MINONE = 1u << 6,   /* array with minItems 1 */
 };
 
-/* Permission categories (the access issue maps grants onto these). */
+/*
+ * Permission categories: the data categories the Swedish hubs grant by
+ * (docs/api.md maps each to endpoints and fields). A kind belongs to one
+ * category (kind_desc.cat) and is served only when it is granted; a field
+ * with its own category (field.cat) is removed unless that is granted.
+ * CAT_STANDARD is always granted. The numbers are bits stored in client
+ * grants and the disclosure ledger: append only.
+ */
 typedef enum {
     CAT_STANDARD = 0, /* ids, names, meta, organisation structure */
+    CAT_STUDENTS,
+    CAT_RESPONSIBLES,
+    CAT_DUTIES,
+    CAT_GROUPS,
+    CAT_PLACEMENTS,
+    CAT_PROGRAMMES,
+    CAT_STUDYPLANS,
+    CAT_ACTIVITIES,
+    CAT_CALENDAREVENTS,
+    CAT_RESOURCES,
+    CAT_ATTENDANCES,
+    CAT_ATTENDANCEEVENTS,
+    CAT_ATTENDANCESCHEDULE,
+    CAT_ABSENCES,
+    CAT_GRADES,
     CAT_CIVICNO,
     CAT_BIRTHDATE,
     CAT_SEX,
     CAT_EMAIL,
+    CAT_EMAIL_SCHOOL,
     CAT_PHONE,
     CAT_ADDRESS,
     CAT_PHOTO,
     CAT_IDENTIFIERS,
-    CAT_RESPONSIBLES,
-    CAT_ENROLMENTS,
     CAT__COUNT
 } field_category;
+
+/* Persons are served to a client with any of the three person roles. */
+#define CAT_PERSON_ROLES ((1u << CAT_STUDENTS) | (1u << CAT_RESPONSIBLES) | (1u << CAT_DUTIES))
+
+/* The category's name as the CLI and docs write it ("Email school"). */
+const char *model_category_name(int cat);
+/* The category named (case-insensitive), or -1. */
+int model_category_by_name(const char *name);
 
 typedef struct field {
     const char *name;          /* JSON name, exactly as on the wire */
@@ -90,7 +119,12 @@ typedef struct field {
     const struct field *sub;   /* FT_OBJECT: nested fields, {0}-terminated */
     int ref;                   /* FT_REF: target kind_id */
     int min, max;              /* FT_INT bounds when min < max */
-    field_category cat;
+    field_category cat;        /* CAT_STANDARD: served with the entity */
+    /* Array elements whose `cat_key` member is one of `cat_values` belong to
+     * `cat_alt` instead of `cat` (school e-mail addresses among e-mails). */
+    const char *cat_key;
+    const char *const *cat_values;
+    field_category cat_alt;
     const char *schema;        /* FT_OBJECT: schema name in the OpenAPI doc */
 } field;
 
@@ -229,6 +263,16 @@ typedef struct kind_desc {
     const char *const *display_parts; /* several fields joined by a space (persons) */
     const char *period_start;/* field compared by Q_START_* (NULL: none) */
     const char *period_end;  /* field compared by Q_END_* */
+    /* Access: the category that grants the kind's endpoints (persons: see
+     * CAT_PERSON_ROLES), and how an entity is tied to organisations for an
+     * organisation-scoped grant: it is in scope when its index row
+     * `scope_key` names an entity of `scope_kind` that is in scope
+     * (organisations: one at or below a granted one). NULL scope_key: not
+     * tied to any organisation (syllabuses, programmes), or handled by the
+     * store itself (organisations, persons). */
+    field_category cat;
+    const char *scope_key;
+    int scope_kind;
 } kind_desc;
 
 extern const kind_desc model_kinds[K__COUNT];

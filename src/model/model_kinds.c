@@ -177,6 +177,7 @@ static const field person_civic_no[] = {
 static const char *const person_sex[] = { "Man", "Kvinna", "Okänt", 0 };
 static const char *const person_status[] = { "Aktiv", "Utvandrad", "Avliden", 0 };
 static const char *const email_type[] = { "Privat", "Skola elev", "Skola personal", "Arbete övrigt", 0 };
+static const char *const email_school_types[] = { "Skola elev", "Skola personal", 0 };
 static const field person_email[] = {
     { .name = "value", .type = FT_EMAIL, .flags = F_REQUIRED },
     { .name = "type", .type = FT_ENUM, .flags = F_REQUIRED, .enumv = email_type },
@@ -234,14 +235,15 @@ static const field person_fields[] = {
     { .name = "sex", .type = FT_ENUM, .enumv = person_sex, .cat = CAT_SEX },
     { .name = "securityMarking", .type = FT_ENUM, .enumv = enum_security_marking },
     { .name = "personStatus", .type = FT_ENUM, .enumv = person_status },
-    { .name = "emails", .type = FT_OBJECT, .flags = F_ARRAY, .sub = person_email, .schema = "Email", .cat = CAT_EMAIL },
+    { .name = "emails", .type = FT_OBJECT, .flags = F_ARRAY, .sub = person_email, .schema = "Email", .cat = CAT_EMAIL,
+      .cat_key = "type", .cat_values = email_school_types, .cat_alt = CAT_EMAIL_SCHOOL },
     { .name = "phoneNumbers", .type = FT_OBJECT, .flags = F_ARRAY, .sub = person_phone,
       .schema = "Phonenumber", .cat = CAT_PHONE },
     { .name = "addresses", .type = FT_OBJECT, .flags = F_ARRAY, .sub = person_address,
       .schema = "Person_addresses_inner", .cat = CAT_ADDRESS },
     { .name = "photo", .type = FT_URI, .cat = CAT_PHOTO },
     { .name = "enrolments", .type = FT_OBJECT, .flags = F_ARRAY, .sub = person_enrolment,
-      .schema = "Enrolment", .cat = CAT_ENROLMENTS },
+      .schema = "Enrolment", .cat = CAT_STUDENTS },
     { .name = "responsibles", .type = FT_OBJECT, .flags = F_ARRAY, .sub = person_responsible,
       .schema = "Person_responsibles_inner", .cat = CAT_RESPONSIBLES },
     END,
@@ -251,6 +253,7 @@ static const index_key person_index[] = {
     { "eppn", "eduPersonPrincipalNames[]" },
     { "responsible", "responsibles[].person.id" },
     { "enroledAt", "enrolments[].enroledAt.id" },
+    { "securityMarking", "securityMarking" }, /* protected identities, for the access view */
     END,
 };
 static const char *const rel_entity_type[] = {
@@ -1084,6 +1087,7 @@ const kind_desc model_kinds[K__COUNT] = {
         .ops = READS | OP_LOOKUP, .fields = organisation_fields, .index_keys = organisation_index,
         .params = organisation_params, .sorts = modified_display_sorts, .lookup = organisation_lookup,
         .display = "displayName", .period_start = "startDate", .period_end = "endDate",
+        .cat = CAT_STANDARD,
     },
     [K_PERSON] = {
         .id = K_PERSON, .name = "Person", .path = "persons", .deleted_key = "persons",
@@ -1091,6 +1095,7 @@ const kind_desc model_kinds[K__COUNT] = {
         .ops = READS | OP_LOOKUP, .fields = person_fields, .index_keys = person_index,
         .params = person_params, .sorts = person_sorts, .expands = person_expands, .lookup = person_lookup,
         .display_parts = person_display,
+        .cat = CAT_STUDENTS,
     },
     [K_PLACEMENT] = {
         .id = K_PLACEMENT, .name = "Placement", .path = "placements", .deleted_key = "placements",
@@ -1098,6 +1103,7 @@ const kind_desc model_kinds[K__COUNT] = {
         .ops = READS | OP_LOOKUP, .fields = placement_fields, .index_keys = placement_index,
         .params = placement_params, .sorts = period_sorts, .expands = placement_expands,
         .lookup = placement_lookup, .period_start = "startDate", .period_end = "endDate",
+        .cat = CAT_PLACEMENTS, .scope_key = "placedAt", .scope_kind = K_ORGANISATION,
     },
     [K_DUTY] = {
         .id = K_DUTY, .name = "Duty", .path = "duties", .deleted_key = "duties",
@@ -1105,6 +1111,7 @@ const kind_desc model_kinds[K__COUNT] = {
         .ops = READS | OP_LOOKUP, .fields = duty_fields, .index_keys = duty_index,
         .params = duty_params, .sorts = duty_sorts, .expands = duty_expands, .lookup = id_lookup,
         .display = "signature", .period_start = "startDate", .period_end = "endDate",
+        .cat = CAT_DUTIES, .scope_key = "dutyAt", .scope_kind = K_ORGANISATION,
     },
     [K_GROUP] = {
         .id = K_GROUP, .name = "Group", .path = "groups", .deleted_key = "groups",
@@ -1112,12 +1119,14 @@ const kind_desc model_kinds[K__COUNT] = {
         .ops = READS | OP_LOOKUP, .fields = group_fields, .index_keys = group_index,
         .params = group_params, .sorts = group_sorts, .expands = group_expands, .lookup = id_lookup,
         .display = "displayName", .period_start = "startDate", .period_end = "endDate",
+        .cat = CAT_GROUPS, .scope_key = "organisation", .scope_kind = K_ORGANISATION,
     },
     [K_PROGRAMME] = {
         .id = K_PROGRAMME, .name = "Programme", .path = "programmes", .deleted_key = "programmes",
         .schema = "Programme", .list_schema = "Programmes", .tag = "Studieinformation",
         .ops = READS | OP_LOOKUP, .fields = programme_fields, .index_keys = programme_index,
         .params = programme_params, .sorts = programme_sorts, .lookup = id_lookup, .display = "name",
+        .cat = CAT_PROGRAMMES,
     },
     [K_STUDYPLAN] = {
         .id = K_STUDYPLAN, .name = "StudyPlan", .path = "studyplans", .deleted_key = "studyPlans",
@@ -1125,12 +1134,14 @@ const kind_desc model_kinds[K__COUNT] = {
         .ops = READS, .fields = studyplan_fields, .index_keys = studyplan_index,
         .params = studyplan_params, .sorts = modified_period_sorts,
         .period_start = "startDate", .period_end = "endDate",
+        .cat = CAT_STUDYPLANS, .scope_key = "student", .scope_kind = K_PERSON,
     },
     [K_SYLLABUS] = {
         .id = K_SYLLABUS, .name = "Syllabus", .path = "syllabuses", .deleted_key = "syllabuses",
         .schema = "Syllabus", .list_schema = "Syllabuses", .tag = "Studieinformation",
         .ops = READS | OP_LOOKUP, .fields = syllabus_fields, .sorts = syllabus_sorts, .lookup = id_lookup,
         .display = "subjectName",
+        .cat = CAT_PROGRAMMES,
     },
     [K_SCHOOLUNITOFFERING] = {
         .id = K_SCHOOLUNITOFFERING, .name = "SchoolUnitOffering", .path = "schoolUnitOfferings",
@@ -1138,6 +1149,7 @@ const kind_desc model_kinds[K__COUNT] = {
         .tag = "Studieinformation", .ops = READS | OP_LOOKUP, .fields = schoolunitoffering_fields,
         .index_keys = schoolunitoffering_index, .params = schoolunitoffering_params,
         .sorts = modified_period_sorts, .lookup = id_lookup, .period_start = "startDate", .period_end = "endDate",
+        .cat = CAT_PROGRAMMES, .scope_key = "offeredAt", .scope_kind = K_ORGANISATION,
     },
     [K_ACTIVITY] = {
         .id = K_ACTIVITY, .name = "Activity", .path = "activities", .deleted_key = "activitites",
@@ -1145,6 +1157,7 @@ const kind_desc model_kinds[K__COUNT] = {
         .ops = READS | OP_LOOKUP, .fields = activity_fields, .index_keys = activity_index,
         .params = activity_params, .sorts = modified_display_sorts, .expands = activity_expands,
         .lookup = activity_lookup, .display = "displayName", .period_start = "startDate", .period_end = "endDate",
+        .cat = CAT_ACTIVITIES, .scope_key = "organisation", .scope_kind = K_ORGANISATION,
     },
     [K_CALENDAREVENT] = {
         .id = K_CALENDAREVENT, .name = "CalendarEvent", .path = "calendarEvents", .deleted_key = "calendarEvents",
@@ -1153,6 +1166,7 @@ const kind_desc model_kinds[K__COUNT] = {
         .index_keys = calendarevent_index, .params = calendarevent_params, .sorts = time_sorts,
         .expands = calendarevent_expands, .lookup = calendarevent_lookup,
         .period_start = "startTime", .period_end = "endTime",
+        .cat = CAT_CALENDAREVENTS, .scope_key = "activity", .scope_kind = K_ACTIVITY,
     },
     [K_ATTENDANCE] = {
         .id = K_ATTENDANCE, .name = "Attendance", .path = "attendances", .deleted_key = "attendances",
@@ -1160,6 +1174,7 @@ const kind_desc model_kinds[K__COUNT] = {
         .ops = OP_LIST | OP_GET | OP_META_FILTERS | OP_REFNAMES | OP_LOOKUP | OP_CREATE | OP_DELETE,
         .fields = attendance_fields, .index_keys = attendance_index, .params = attendance_params,
         .lookup = attendance_lookup,
+        .cat = CAT_ATTENDANCES, .scope_key = "calendarEvent", .scope_kind = K_CALENDAREVENT,
     },
     [K_ATTENDANCEEVENT] = {
         .id = K_ATTENDANCEEVENT, .name = "AttendanceEvent", .path = "attendanceEvents",
@@ -1167,6 +1182,7 @@ const kind_desc model_kinds[K__COUNT] = {
         .tag = "Närvarohändelser", .ops = READS | OP_LOOKUP | OP_CREATE | OP_DELETE,
         .fields = attendanceevent_fields, .index_keys = attendanceevent_index, .params = attendanceevent_params,
         .expands = attendanceevent_expands, .lookup = attendanceevent_lookup,
+        .cat = CAT_ATTENDANCEEVENTS, .scope_key = "person", .scope_kind = K_PERSON,
     },
     [K_ATTENDANCESCHEDULE] = {
         .id = K_ATTENDANCESCHEDULE, .name = "AttendanceSchedule", .path = "attendanceSchedule",
@@ -1175,6 +1191,7 @@ const kind_desc model_kinds[K__COUNT] = {
         .fields = attendanceschedule_fields, .index_keys = attendanceschedule_index,
         .params = attendanceschedule_params, .lookup = attendanceschedule_lookup,
         .period_start = "startDate", .period_end = "endDate",
+        .cat = CAT_ATTENDANCESCHEDULE, .scope_key = "placement", .scope_kind = K_PLACEMENT,
     },
     [K_ABSENCE] = {
         .id = K_ABSENCE, .name = "Absence", .path = "absences", .deleted_key = "absences",
@@ -1182,34 +1199,40 @@ const kind_desc model_kinds[K__COUNT] = {
         .ops = OP_LIST | OP_GET | OP_META_FILTERS | OP_REFNAMES | OP_LOOKUP | OP_CREATE,
         .fields = absence_fields, .index_keys = absence_index, .params = absence_params, .sorts = time_sorts,
         .lookup = id_lookup, .period_start = "startTime", .period_end = "endTime",
+        .cat = CAT_ABSENCES, .scope_key = "organisation", .scope_kind = K_ORGANISATION,
     },
     [K_AGGREGATEDATTENDANCE] = {
         .id = K_AGGREGATEDATTENDANCE, .name = "AggregatedAttendance", .path = "aggregatedAttendance",
         .schema = "AggregatedAttendance", .list_schema = "AggregatedAttendances", .tag = "Närvaro",
         .ops = OP_LIST | OP_REFNAMES, .fields = aggregatedattendance_fields,
         .params = aggregatedattendance_params, .expands = aggregatedattendance_expands,
+        .cat = CAT_ATTENDANCES,
     },
     [K_GRADE] = {
         .id = K_GRADE, .name = "Grade", .path = "grades", .deleted_key = "grades",
         .schema = "Grade", .list_schema = "Grades", .tag = "Betyg",
         .ops = READS | OP_LOOKUP, .fields = grade_fields, .index_keys = grade_index, .params = grade_params,
         .sorts = grade_sorts, .lookup = id_lookup, .period_start = "registeredDate",
+        .cat = CAT_GRADES, .scope_key = "organisation", .scope_kind = K_ORGANISATION,
     },
     [K_RESOURCE] = {
         .id = K_RESOURCE, .name = "Resource", .path = "resources", .deleted_key = "resources",
         .schema = "Resource", .list_schema = "Resources", .tag = "Rum och resurser",
         .ops = READS | OP_LOOKUP, .fields = resource_fields, .index_keys = owner_index, .params = owner_params,
         .sorts = modified_display_sorts, .lookup = id_lookup, .display = "displayName",
+        .cat = CAT_RESOURCES, .scope_key = "owner", .scope_kind = K_ORGANISATION,
     },
     [K_ROOM] = {
         .id = K_ROOM, .name = "Room", .path = "rooms", .deleted_key = "rooms",
         .schema = "Room", .list_schema = "Rooms", .tag = "Rum och resurser",
         .ops = READS | OP_LOOKUP, .fields = room_fields, .index_keys = owner_index, .params = owner_params,
         .sorts = modified_display_sorts, .lookup = id_lookup, .display = "displayName",
+        .cat = CAT_RESOURCES, .scope_key = "owner", .scope_kind = K_ORGANISATION,
     },
     [K_SUBSCRIPTION] = {
         .id = K_SUBSCRIPTION, .name = "Subscription", .path = "subscriptions",
         .schema = "Subscription", .list_schema = "Subscriptions", .tag = "Prenumeration",
         .ops = OP_LIST | OP_GET | OP_CREATE | OP_DELETE, .fields = subscription_fields,
+        .cat = CAT_STANDARD,
     },
 };

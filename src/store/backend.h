@@ -1,7 +1,7 @@
 /*
  * The store's backends behind store.h. Each backend defines its own
  * `struct store` and `struct store_stmt`; the first member of a store is
- * the backend's operation table and the first member of a statement is its
+ * a store_head (the backend's operation table first) and the first member of a statement is its
  * store, so store.c reaches the table through a pointer to the initial
  * member (C17 6.7.2.1p15) without knowing the rest. store.h stays the one
  * contract; this header is only for store.c and the backends.
@@ -11,7 +11,16 @@
 
 #include "store/store.h"
 
-typedef struct store_ops {
+typedef struct store_ops store_ops;
+
+/* The first member of every backend's struct store: what store.c keeps
+ * for any backend. */
+typedef struct store_head {
+    const store_ops *ops;
+    const query_scope *scope; /* store_set_scope; borrowed */
+} store_head;
+
+struct store_ops {
     const char *name; /* "sqlite", "postgresql" */
     void (*close)(store *st);
     const char *(*errmsg)(store *st);
@@ -51,7 +60,9 @@ typedef struct store_ops {
     /* After rows were copied in with explicit sequence numbers (changes,
      * tombstone): make the next generated numbers follow them. */
     int (*sequences_sync)(store *st);
-} store_ops;
+    /* Sets the message errmsg returns. */
+    void (*set_err)(store *st, const char *msg);
+};
 
 /* After rows were copied in with their sequence numbers (store_copy). */
 int store_sequences_sync(store *st);

@@ -70,6 +70,50 @@ static const char *const sqlite_migrations[] = {
     "CREATE TABLE feedback(id INTEGER PRIMARY KEY AUTOINCREMENT, client TEXT NOT NULL, channel TEXT NOT NULL,"
     "  at INTEGER NOT NULL, body TEXT NOT NULL);"
     "CREATE INDEX feedback_client ON feedback(client, at);",
+
+    /* 5: vendor access (src/access/): client details and grants, several
+     * keys per client, access events, the request log and the per-person
+     * disclosure ledger. Existing keys carry over; existing clients keep
+     * their full access. */
+    "CREATE TABLE client_new(id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+    "  full_access INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL,"
+    "  suspended INTEGER NOT NULL DEFAULT 0, vendor TEXT, contact TEXT, dpo TEXT, purpose TEXT,"
+    "  legal_basis TEXT, contract_end TEXT, all_orgs INTEGER NOT NULL DEFAULT 0,"
+    "  cats INTEGER NOT NULL DEFAULT 0, protected TEXT NOT NULL DEFAULT 'exclude',"
+    "  pseudonyms INTEGER NOT NULL DEFAULT 0, writes INTEGER NOT NULL DEFAULT 0);"
+    "INSERT INTO client_new(id, name, full_access, created, suspended)"
+    "  SELECT id, name, full_access, created, disabled FROM client;"
+    "CREATE TABLE client_key(id TEXT PRIMARY KEY, client TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,"
+    "  created INTEGER NOT NULL, expires INTEGER, revoked INTEGER);"
+    "CREATE INDEX client_key_client ON client_key(client);"
+    "INSERT INTO client_key(id, client, hash, created)"
+    "  SELECT lower(hex(randomblob(8))), id, key_hash, created FROM client;"
+    "DROP TABLE client;"
+    "ALTER TABLE client_new RENAME TO client;"
+    "CREATE TABLE client_org(client TEXT NOT NULL, org TEXT NOT NULL, PRIMARY KEY(client, org)) WITHOUT ROWID;"
+    "CREATE TABLE access_event(seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,"
+    "  client TEXT, what TEXT NOT NULL);"
+    "CREATE TABLE request_log(seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,"
+    "  client TEXT NOT NULL, credential TEXT, method TEXT NOT NULL, path TEXT NOT NULL, query TEXT,"
+    "  status INTEGER NOT NULL, items INTEGER NOT NULL, bytes INTEGER NOT NULL, duration_ms INTEGER NOT NULL);"
+    "CREATE INDEX request_log_client ON request_log(client, at);"
+    "CREATE INDEX request_log_at ON request_log(at);"
+    /* Keyed by person first: the Art. 15 question is per person, and one
+     * B-tree and no secondary index keeps a full walk's upserts cheap. */
+    "CREATE TABLE ledger(person TEXT NOT NULL, client TEXT NOT NULL, channel TEXT NOT NULL,"
+    "  cats INTEGER NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,"
+    "  PRIMARY KEY(person, client, channel)) WITHOUT ROWID;"
+    /* Persons that left a client's view after it received them (scope
+     * exits), with the time the hub first told it, for /deletedEntities. */
+    "CREATE TABLE scope_exit(client TEXT NOT NULL, person TEXT NOT NULL, at INTEGER NOT NULL,"
+    "  PRIMARY KEY(client, person)) WITHOUT ROWID;"
+    /* Pseudonymous ids a client has been given (client grant --pseudonyms on). */
+    "CREATE TABLE pseudonym(client TEXT NOT NULL, pseudo TEXT NOT NULL, person TEXT NOT NULL,"
+    "  PRIMARY KEY(client, pseudo)) WITHOUT ROWID;"
+    "CREATE INDEX pseudonym_person ON pseudonym(person, client);"
+    /* Trusted issuers of externally signed JWTs (Skolverket's DNP, federations). */
+    "CREATE TABLE issuer(iss TEXT PRIMARY KEY, jwks_file TEXT NOT NULL, audience TEXT NOT NULL,"
+    "  location TEXT, organization_id TEXT, client TEXT NOT NULL, created INTEGER NOT NULL);",
 };
 
 #endif

@@ -77,11 +77,49 @@ static const char *const pg_migrations[] = {
     "CREATE TABLE feedback(id bigserial PRIMARY KEY, client text COLLATE \"C\" NOT NULL,"
     "  channel text COLLATE \"C\" NOT NULL, at bigint NOT NULL, body text NOT NULL);"
     "CREATE INDEX feedback_client ON feedback(client, at)",
+
+    /* 5: vendor access (src/access/), as SQLite's 5 */
+    "CREATE TABLE client_new(id text COLLATE \"C\" PRIMARY KEY, name text NOT NULL,"
+    "  full_access integer NOT NULL DEFAULT 0, created bigint NOT NULL,"
+    "  suspended integer NOT NULL DEFAULT 0, vendor text, contact text, dpo text, purpose text,"
+    "  legal_basis text, contract_end text COLLATE \"C\", all_orgs integer NOT NULL DEFAULT 0,"
+    "  cats bigint NOT NULL DEFAULT 0, protected text NOT NULL DEFAULT 'exclude',"
+    "  pseudonyms integer NOT NULL DEFAULT 0, writes integer NOT NULL DEFAULT 0);"
+    "INSERT INTO client_new(id, name, full_access, created, suspended)"
+    "  SELECT id, name, full_access, created, disabled FROM client;"
+    "CREATE TABLE client_key(id text COLLATE \"C\" PRIMARY KEY, client text COLLATE \"C\" NOT NULL,"
+    "  hash text COLLATE \"C\" NOT NULL UNIQUE, created bigint NOT NULL, expires bigint, revoked bigint);"
+    "CREATE INDEX client_key_client ON client_key(client);"
+    "INSERT INTO client_key(id, client, hash, created)"
+    "  SELECT substr(md5(random()::text || id), 1, 16), id, key_hash, created FROM client;"
+    "DROP TABLE client;"
+    "ALTER TABLE client_new RENAME TO client;"
+    "CREATE TABLE client_org(client text COLLATE \"C\" NOT NULL, org text COLLATE \"C\" NOT NULL,"
+    "  PRIMARY KEY(client, org));"
+    "CREATE TABLE access_event(seq bigserial PRIMARY KEY, at bigint NOT NULL, client text COLLATE \"C\","
+    "  what text NOT NULL);"
+    "CREATE TABLE request_log(seq bigserial PRIMARY KEY, at bigint NOT NULL,"
+    "  client text COLLATE \"C\" NOT NULL, credential text, method text NOT NULL, path text NOT NULL,"
+    "  query text, status integer NOT NULL, items bigint NOT NULL, bytes bigint NOT NULL,"
+    "  duration_ms bigint NOT NULL);"
+    "CREATE INDEX request_log_client ON request_log(client, at);"
+    "CREATE INDEX request_log_at ON request_log(at);"
+    "CREATE TABLE ledger(person text COLLATE \"C\" NOT NULL, client text COLLATE \"C\" NOT NULL,"
+    "  channel text COLLATE \"C\" NOT NULL, cats bigint NOT NULL, first bigint NOT NULL, last bigint NOT NULL,"
+    "  PRIMARY KEY(person, client, channel));"
+    "CREATE TABLE scope_exit(client text COLLATE \"C\" NOT NULL, person text COLLATE \"C\" NOT NULL,"
+    "  at bigint NOT NULL, PRIMARY KEY(client, person));"
+    "CREATE TABLE pseudonym(client text COLLATE \"C\" NOT NULL, pseudo text COLLATE \"C\" NOT NULL,"
+    "  person text COLLATE \"C\" NOT NULL, PRIMARY KEY(client, pseudo));"
+    "CREATE INDEX pseudonym_person ON pseudonym(person, client);"
+    "CREATE TABLE issuer(iss text COLLATE \"C\" PRIMARY KEY, jwks_file text NOT NULL, audience text NOT NULL,"
+    "  location text, organization_id text, client text COLLATE \"C\" NOT NULL, created bigint NOT NULL)",
 };
 
 /* Every table the migrations create (for `demo --force`, which starts over). */
 static const char pg_tables[] =
     "entity, idx, sortidx, prel, orgtree, changes, tombstone, client, setting, subscription, outbox,"
-    " feedback, skolnav_schema";
+    " feedback, client_key, client_org, access_event, request_log, ledger, scope_exit, pseudonym, issuer,"
+    " skolnav_schema";
 
 #endif

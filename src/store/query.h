@@ -22,6 +22,20 @@ typedef struct query_filter {
     char **v; /* canonical: uuids lower case, date-times in time_format_ms form */
 } query_filter;
 
+/*
+ * What one API client may see, as the store applies it in SQL (built by
+ * the access view from the client's grant, src/access/). Every list, fetch,
+ * lookup, expand and reference name read on a store connection with a
+ * scope set returns only the entities inside it, so paging stays exact.
+ */
+typedef struct query_scope {
+    const char *client;    /* client id: its organisations are its client_org rows */
+    int all_orgs;          /* every organisation; otherwise client_org and below */
+    uint32_t cats;         /* granted categories, bit per field_category */
+    int exclude_protected; /* persons with a securityMarking other than Ingen are out */
+    int alias_protected;   /* they are in, but named by an alias (display names) */
+} query_scope;
+
 typedef struct query {
     const kind_desc *kind;
     query_filter f[QUERY_MAX_FILTERS];
@@ -44,6 +58,8 @@ typedef struct query {
     int64_t after_ms;
     uint32_t entities; /* bit per kind_id; 0 = all */
     int64_t cur_seq;
+
+    const query_scope *scope; /* NULL: the store connection's scope (if any) */
 } query;
 
 void query_init(query *q, const kind_desc *k);

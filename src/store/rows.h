@@ -46,7 +46,7 @@ typedef struct entity_rows {
 /* What rows_build makes, and from which rules. Bump it when rows_build
  * changes what it derives: a store whose rows were built by another
  * version (or under other collation rules) rebuilds them on open. */
-#define ROWS_VERSION 3 /* 3: date-time sort keys by instant */
+#define ROWS_VERSION 4 /* 3: date-time sort keys by instant; 4: persons' securityMarking index key (access view) */
 
 /* Fills rows from entity `e` of `kind`. modified_ms feeds ModifiedDesc. */
 void rows_build(int kind, json_t *e, int64_t modified_ms, entity_rows *rows);

@@ -416,6 +416,10 @@ int sql_list(const query *q, long limit, sqlq *s)
 {
     if (list_source(q, s))
         return -1;
+    if (q->scope) {
+        add(s, " AND ");
+        sql_scope(q->scope, q->kind->id, "e.id", s);
+    }
     int rel_done = 0, ident_done = 0;
     for (size_t i = 0; i < q->nf; i++) {
         add(s, " AND ");

@@ -66,4 +66,21 @@ void sql_display_names(int kind, const char *const *ids, size_t n, sqlq *s);
 /* SELECT seq, kind, id FROM tombstone ... */
 void sql_deleted(const query *q, long limit, sqlq *s);
 
+/* ---- the access scope (sql_scope.c) */
+
+/* The name a client in alias mode sees for a person with a protected
+ * identity, in references and as given and family name. */
+#define ACCESS_ALIAS_GIVEN "Skyddad"
+#define ACCESS_ALIAS_FAMILY "identitet"
+#define ACCESS_ALIAS_NAME ACCESS_ALIAS_GIVEN " " ACCESS_ALIAS_FAMILY
+
+/* Appends a predicate true for the entities of `kind` (id column `col`)
+ * inside the scope. */
+void sql_scope(const query_scope *sc, int kind, const char *col, sqlq *s);
+/* " AND <scope predicate>" after a fetch query when sc is not NULL. */
+void sql_and_scope(const query_scope *sc, int kind, sqlq *s);
+/* sql_display_names within a scope: names of entities outside it are not
+ * returned, and a duty is not named after a person outside it. */
+void sql_display_names_scoped(const query_scope *sc, int kind, const char *const *ids, size_t n, sqlq *s);
+
 #endif

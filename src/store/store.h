@@ -28,6 +28,8 @@ enum { STORE_OK = 0, STORE_NOTFOUND = 1, STORE_BADCURSOR = 2, STORE_ERR = -1 };
 int store_open(const char *url, int create, store **out, char *err, size_t errlen);
 void store_close(store *st);
 const char *store_errmsg(store *st);
+/* Sets the message store_errmsg returns (for modules above the store). */
+void store_fail_msg(store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int store_schema_version(store *st);
 /* "sqlite" or "postgresql". */
 const char *store_backend(store *st);
@@ -106,6 +108,12 @@ int store_display_names(store *st, int kind, const char *const *ids, size_t n, s
 typedef int (*store_tomb_fn)(void *ctx, int64_t seq, int kind, const char *id);
 int store_deleted(store *st, const query *q, long limit, store_tomb_fn fn, void *ctx);
 
+/* Restricts every read on this connection (list, fetch, lookup, display
+ * names, deletions) to the scope until it is set to NULL; the scope is
+ * borrowed. The access view sets it for each request (src/access/). */
+void store_set_scope(store *st, const query_scope *sc);
+const query_scope *store_scope(store *st);
+
 /* ---- settings (server secrets and the like) */
 int store_setting_get(store *st, const char *key, char **value); /* STORE_NOTFOUND when unset */
 int store_setting_set(store *st, const char *key, const char *value);
@@ -120,7 +128,8 @@ int store_setting_init(store *st, const char *key, const char *value, char **out
  * streams the rows of one statement at a time over the connection. */
 typedef struct store_stmt store_stmt;
 int store_prepare(store *st, const char *sql, store_stmt **out);
-/* Makes a statement ready to run again (bindings kept until rebound). */
+/* Makes a statement ready to run again with new bindings (a binding not
+ * made again keeps its value). */
 int store_reset(store_stmt *s);
 int store_bind_text(store_stmt *s, int i, const char *v);
 int store_bind_int(store_stmt *s, int i, int64_t v);

@@ -29,7 +29,7 @@
 #define MAX_ARGS 12
 
 struct store {
-    const store_ops *ops; /* first: see backend.h */
+    store_head h; /* first: see backend.h */
     PGconn *conn;
     int pipe;      /* in pipeline mode */
     int queued;    /* writes sent, results not read */
@@ -72,6 +72,11 @@ static int fail_res(store *st, const char *what, PGresult *r)
     set_err(st, what, r ? PQresultErrorMessage(r) : PQerrorMessage(st->conn));
     PQclear(r);
     return STORE_ERR;
+}
+
+static void pg_set_err(store *st, const char *msg)
+{
+    snprintf(st->err, sizeof st->err, "%s", msg);
 }
 
 static const char *pg_errmsg(store *st)
@@ -414,7 +419,7 @@ int pg_store_open(const char *url, int create, store **out, char *err, size_t er
     if (!c)
         return STORE_ERR;
     store *st = xcalloc(1, sizeof *st);
-    st->ops = &pg_ops;
+    st->h.ops = &pg_ops;
     st->conn = c;
     if (pg_exec(st, "SET TIME ZONE 'UTC'") || migrate(st, create) || prepare_all(st)) {
         char shown[512];
@@ -433,7 +438,7 @@ int pg_store_exists(const char *url, char *err, size_t errlen)
     PGconn *c = connect_url(url, err, errlen);
     if (!c)
         return -1;
-    store st = { .ops = &pg_ops, .conn = c };
+    store st = { .h.ops = &pg_ops, .conn = c };
     int v = pg_schema_version(&st);
     if (v < 0)
         snprintf(err, errlen, "%s", st.err);
@@ -446,7 +451,7 @@ int pg_store_remove(const char *url, char *err, size_t errlen)
     PGconn *c = connect_url(url, err, errlen);
     if (!c)
         return STORE_ERR;
-    store st = { .ops = &pg_ops, .conn = c };
+    store st = { .h.ops = &pg_ops, .conn = c };
     char sql[512];
     snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS %s CASCADE", pg_tables);
     int rc = pg_exec(&st, sql);
@@ -757,6 +762,7 @@ static int pg_fetch_ids(store *st, int kind, const char *const *ids, size_t n, s
     sqlq s;
     sqlq_init(&s, 1);
     sql_fetch_ids(kind, ids, n, &s);
+    sql_and_scope(st->h.scope, kind, &s);
     int rc = rows_loop(st, &s, fn, ctx);
     sqlq_free(&s);
     return rc;
@@ -770,6 +776,7 @@ static int pg_fetch_by_key(store *st, int kind, const char *key, int via_kind, c
     sqlq s;
     sqlq_init(&s, 1);
     sql_fetch_by_key(kind, key, via_kind, via_key, values, n, &s);
+    sql_and_scope(st->h.scope, kind, &s);
     int rc = rows_loop(st, &s, fn, ctx);
     sqlq_free(&s);
     return rc;
@@ -781,7 +788,10 @@ static int pg_display_names(store *st, int kind, const char *const *ids, size_t 
         return STORE_OK;
     sqlq q;
     sqlq_init(&q, 1);
-    sql_display_names(kind, ids, n, &q);
+    if (st->h.scope)
+        sql_display_names_scoped(st->h.scope, kind, ids, n, &q);
+    else
+        sql_display_names(kind, ids, n, &q);
     PGresult *r = run_q(st, &q, 0);
     sqlq_free(&q);
     if (!r)
@@ -997,7 +1007,11 @@ static int pg_sequences_sync(store *st)
                        "SELECT setval(pg_get_serial_sequence('outbox', 'id'),"
                        " coalesce((SELECT max(id) FROM outbox), 0) + 1, false);"
                        "SELECT setval(pg_get_serial_sequence('feedback', 'id'),"
-                       " coalesce((SELECT max(id) FROM feedback), 0) + 1, false)");
+                       " coalesce((SELECT max(id) FROM feedback), 0) + 1, false);"
+                       "SELECT setval(pg_get_serial_sequence('access_event', 'seq'),"
+                       " coalesce((SELECT max(seq) FROM access_event), 0) + 1, false);"
+                       "SELECT setval(pg_get_serial_sequence('request_log', 'seq'),"
+                       " coalesce((SELECT max(seq) FROM request_log), 0) + 1, false)");
 }
 
 static const store_ops pg_ops = {
@@ -1034,4 +1048,5 @@ static const store_ops pg_ops = {
     .finalize = pg_finalize,
     .exec = pg_exec,
     .sequences_sync = pg_sequences_sync,
+    .set_err = pg_set_err,
 };

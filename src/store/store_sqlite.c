@@ -17,7 +17,7 @@
 #include "util/buf.h"
 
 struct store {
-    const store_ops *ops; /* first: see backend.h */
+    store_head h; /* first: see backend.h */
     sqlite3 *db;
     char err[512];
     sqlite3_stmt *put, *upd, *meta, *meta_json, *exists, *del_e, *del_idx, *del_sort, *del_prel,
@@ -40,6 +40,11 @@ static int fail(store *st, const char *what)
 static const char *sq_errmsg(store *st)
 {
     return st->err;
+}
+
+static void sq_set_err(store *st, const char *msg)
+{
+    snprintf(st->err, sizeof st->err, "%s", msg);
 }
 
 static int sq_exec(store *st, const char *sql)
@@ -143,7 +148,7 @@ int sqlite_store_open(const char *path, int create, store **out, char *err, size
 {
     *out = NULL;
     store *st = xcalloc(1, sizeof *st);
-    st->ops = &sqlite_ops;
+    st->h.ops = &sqlite_ops;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "cannot open database '%s': %s%s", path,
@@ -465,6 +470,7 @@ static int sq_fetch_ids(store *st, int kind, const char *const *ids, size_t n, s
     sqlq s;
     sqlq_init(&s, 0);
     sql_fetch_ids(kind, ids, n, &s);
+    sql_and_scope(st->h.scope, kind, &s);
     int rc = rows_loop(st, &s, fn, ctx);
     sqlq_free(&s);
     return rc;
@@ -478,6 +484,7 @@ static int sq_fetch_by_key(store *st, int kind, const char *key, int via_kind, c
     sqlq s;
     sqlq_init(&s, 0);
     sql_fetch_by_key(kind, key, via_kind, via_key, values, n, &s);
+    sql_and_scope(st->h.scope, kind, &s);
     int rc = rows_loop(st, &s, fn, ctx);
     sqlq_free(&s);
     return rc;
@@ -489,7 +496,10 @@ static int sq_display_names(store *st, int kind, const char *const *ids, size_t 
         return STORE_OK;
     sqlq q;
     sqlq_init(&q, 0);
-    sql_display_names(kind, ids, n, &q);
+    if (st->h.scope)
+        sql_display_names_scoped(st->h.scope, kind, ids, n, &q);
+    else
+        sql_display_names(kind, ids, n, &q);
     sqlite3_stmt *s;
     int rc = prepare_q(st, &q, &s);
     sqlq_free(&q);
@@ -657,4 +667,5 @@ static const store_ops sqlite_ops = {
     .finalize = sq_finalize,
     .exec = sq_exec,
     .sequences_sync = sq_sequences_sync,
+    .set_err = sq_set_err,
 };

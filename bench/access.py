@@ -1,0 +1,131 @@
+#!/usr/bin/python3
+"""The cost of the access view and the disclosure ledger (issue 5): full walks
+of /persons (limit=1000) on the benchmark store by
+  1. a full-access client on a server started with --no-ledger (the
+     foundation's unfiltered figure),
+  2. the same client with the ledger on,
+  3. a narrow client (two schools, Students, Responsibles and Duties, no
+     CivicNo) with the ledger on.
+Appends its table to bench/RESULTS.md. Uses the store bench.py generated
+(BENCH_SCALE, BENCH_SEED as there). Fails only when something breaks."""
+
+import http.client
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench  # noqa: E402  (shares the store cache, ports and process helpers)
+
+WALK_LIMIT = 1000
+MIN_SECONDS = float(os.environ.get("BENCH_WALK_SECONDS", "3"))
+
+
+def walk_once(port, key):
+    conn = http.client.HTTPConnection(bench.HOST, port, timeout=120)
+    h = {"Authorization": "Bearer " + key}
+    path = f"{bench.BASE}/persons?limit={WALK_LIMIT}"
+    n = pages = 0
+    t0 = time.perf_counter()
+    for _ in range(100000):
+        conn.request("GET", path, headers=h)
+        r = conn.getresponse()
+        body = r.read()
+        if r.status != 200:
+            raise bench.BenchError(f"GET {path} answered {r.status}: {body[:200]!r}")
+        doc = json.loads(body)
+        n += len(doc["data"])
+        pages += 1
+        tok = doc.get("pageToken")
+        if not tok:
+            break
+        path = f"{bench.BASE}/persons?limit={WALK_LIMIT}&pageToken={urllib.parse.quote(tok, safe='')}"
+    conn.close()
+    return n, pages, time.perf_counter() - t0
+
+
+def timed(port, key):
+    n, pages, secs = walk_once(port, key)
+    reps, total = 1, secs
+    while total < MIN_SECONDS and reps < 20:
+        n2, _p, s = walk_once(port, key)
+        if n2 != n:
+            raise bench.BenchError(f"walks disagree: {n} then {n2} persons")
+        reps += 1
+        total += s
+    return {"entities": n, "pages": pages, "eps": n * reps / total, "seconds": total / reps, "reps": reps}
+
+
+def cli(binary, *args):
+    r = subprocess.run([binary] + list(args), capture_output=True, text=True, timeout=120)
+    if r.returncode:
+        raise bench.BenchError(f"skolnav {' '.join(args[:2])} failed: {r.stderr.strip()}")
+    return r.stdout
+
+
+def serve(binary, db, tmp, extra, name):
+    port = bench.free_port()
+    p = bench.Proc(name, [binary, "serve", "--db", db, "--listen", f"{bench.HOST}:{port}",
+                          "--rate-limit", "100000"] + extra, os.path.join(tmp, name + ".log"))
+    return p, port
+
+
+def main():
+    scale = os.environ.get("BENCH_SCALE", "city")
+    seed = int(os.environ.get("BENCH_SEED", "1"))
+    binary = os.environ.get("SKOLNAV_BIN", os.path.join(bench.ROOT, "build", "skolnav"))
+    db, _gen, _new = bench.ensure_db(binary, scale, seed)
+    con = sqlite3.connect(db)
+    two = [r[0] for r in con.execute(
+        "SELECT value FROM idx WHERE kind=1 AND key='enroledAt' GROUP BY value ORDER BY count(*) DESC LIMIT 2")]
+    con.close()
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    full_key = json.loads(cli(binary, "client", "add", "--db", db, f"bench-full {stamp}", "--full-access",
+                              "--json"))["key"]
+    narrow = json.loads(cli(binary, "client", "add", "--db", db, f"bench-narrow {stamp}", "--json"))
+    grant = ["client", "grant", "--db", db, narrow["id"]]
+    for o in two:
+        grant += ["--org", o]
+    for c in ("Students", "Responsibles", "Duties", "Birthdate", "Email school"):
+        grant += ["--category", c]
+    cli(binary, *grant)
+    tmp = tempfile.mkdtemp(prefix="skolnav-bench-access-")
+    results = {}
+    for label, extra, key in (("full access, no ledger", ["--no-ledger"], full_key),
+                              ("full access, ledger on", [], full_key),
+                              ("two schools, no CivicNo, ledger on", [], narrow["key"])):
+        p, port = serve(binary, db, tmp, extra, "serve-" + str(len(results)))
+        try:
+            bench.wait_http(p, port, f"{bench.BASE}/organisations?limit=1", {"Authorization": "Bearer " + key}, 60)
+            results[label] = timed(port, key)
+        finally:
+            p.stop()
+        r = results[label]
+        bench.say(f"  /persons walk, {label}: {bench.fmt_int(r['entities'])} persons, {r['pages']} pages, "
+                  f"{bench.fmt_rate(r['eps'])} persons/s ({r['seconds']:.3f} s/walk, {r['reps']} walks)")
+    base = results["full access, no ledger"]["eps"]
+    lines = ["", "## Access view and ledger (bench/access.py, %s, scale %s)" % (stamp, scale), "",
+             "| /persons walk, limit=1000 | persons | persons/s | vs unfiltered |", "|---|---|---|---|"]
+    for label, r in results.items():
+        lines.append(f"| {label} | {bench.fmt_int(r['entities'])} | {bench.fmt_rate(r['eps'])} | "
+                     f"{r['eps'] / base:.0%} |")
+    cost = 1 - results["full access, ledger on"]["eps"] / base
+    lines += ["", f"Target: ledger and access view cost < 15 % of full-walk throughput. Ledger on a full "
+                  f"walk: {cost:.0%}, {'met' if cost < 0.15 else 'NOT MET'}. The narrow walk returns "
+                  f"fewer persons; its figure is persons/s of what it returns.", ""]
+    with open(os.path.join(bench.BENCH, "RESULTS.md"), "a") as f:
+        f.write("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except bench.BenchError as e:
+        print("bench/access.py: " + str(e), file=sys.stderr)
+        sys.exit(1)

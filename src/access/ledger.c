@@ -1,0 +1,128 @@
+/*
+ * The disclosure ledger and the request log. One transaction per response
+ * writes the request's log row and one upsert per person disclosed, so a
+ * full walk costs one commit per page, and a crash loses at most the
+ * response in flight (committed rows survive kill -9: WAL).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "access/access.h"
+#include "util/log.h"
+#include "util/timefmt.h"
+
+/* The precision of the ledger's "last time received" (one minute). */
+#define LEDGER_LAST_RESOLUTION_MS "60000"
+
+static int write_ledger(access_view *av, store *st, int64_t now)
+{
+    store_stmt *s;
+    /* A row already up to date (same categories, last seen within
+     * LEDGER_LAST_RESOLUTION_MS) is not rewritten: repeated syncs then
+     * cost a lookup per person, not a page write. */
+    if (store_prepare(st, "INSERT INTO ledger(client, person, channel, cats, first, last) VALUES(?,?,?,?,?,?)"
+                          " ON CONFLICT(person, client, channel) DO UPDATE SET cats=ledger.cats|excluded.cats,"
+                          " last=excluded.last WHERE (ledger.cats|excluded.cats)<>ledger.cats"
+                          " OR ledger.last<excluded.last-" LEDGER_LAST_RESOLUTION_MS, &s))
+        return STORE_ERR;
+    int rc = STORE_OK;
+    for (size_t i = 0; i < av->ledger.cap && !rc; i++) {
+        if (!av->ledger.keys[i])
+            continue;
+        store_bind_text(s, 1, av->cl.id);
+        store_bind_text(s, 2, av->ledger.keys[i]);
+        store_bind_text(s, 3, av->channel);
+        store_bind_int(s, 4, (int64_t)(uintptr_t)av->ledger.vals[i]);
+        store_bind_int(s, 5, now);
+        store_bind_int(s, 6, now);
+        if (store_step(s) < 0)
+            rc = STORE_ERR;
+        store_reset(s);
+    }
+    store_finalize(s);
+    return rc;
+}
+
+static int write_request(access_view *av, store *st, const access_reqinfo *ri, int64_t now)
+{
+    store_stmt *s;
+    if (store_prepare(st, "INSERT INTO request_log(at, client, credential, method, path, query, status, items,"
+                          " bytes, duration_ms) VALUES(?,?,?,?,?,?,?,?,?,?)", &s))
+        return STORE_ERR;
+    store_bind_int(s, 1, now);
+    store_bind_text(s, 2, av->cl.id);
+    store_bind_text(s, 3, av->cl.key_id);
+    store_bind_text(s, 4, ri->method);
+    store_bind_text(s, 5, ri->path);
+    if (ri->query)
+        store_bind_text(s, 6, ri->query);
+    else
+        store_bind_null(s, 6);
+    store_bind_int(s, 7, ri->status);
+    store_bind_int(s, 8, ri->status < 300 ? av->items : 0);
+    store_bind_int(s, 9, (int64_t)ri->bytes);
+    store_bind_int(s, 10, now - ri->started_ms);
+    int rc = store_step(s);
+    store_finalize(s);
+    return rc < 0 ? STORE_ERR : STORE_OK;
+}
+
+int access_finish(access_view *av, store *st, const access_reqinfo *ri)
+{
+    int rc = 0;
+    store_set_scope(st, NULL);
+    int pseudos = av->pmap.n > 0;
+    if ((av->record && (ri || av->ledger.n)) || pseudos) {
+        int64_t now = time_now_ms();
+        /* A failed response disclosed nothing: its ledger notes are dropped. */
+        int disclosed = !ri || ri->status < 300;
+        int rec = av->record;
+        if (store_begin(st) || (rec && ri && write_request(av, st, ri, now)) ||
+            (rec && disclosed && write_ledger(av, st, now)) || (pseudos && access_pseudo_write(av, st)) ||
+            store_commit(st)) {
+            log_msg(LOG_ERR, "writing the disclosure ledger for client %s failed: %s", av->cl.id, store_errmsg(st));
+            store_rollback(st);
+            rc = -1;
+        }
+    }
+    strmap_free(&av->ledger, NULL);
+    strmap_free(&av->pmap, free);
+    strmap_free(&av->inmap, free);
+    if (access_current() == av)
+        access_unbind();
+    return rc;
+}
+
+/* Counts, then deletes, the rows of `table` whose `col` is before `before`. */
+static int purge_one(store *st, const char *table, const char *col, int64_t before, int64_t *count)
+{
+    char sql[128];
+    store_stmt *s;
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE %s < ?", table, col);
+    if (store_prepare(st, sql, &s))
+        return STORE_ERR;
+    store_bind_int(s, 1, before);
+    *count = store_step(s) == 1 ? store_col_int(s, 0) : 0;
+    store_finalize(s);
+    snprintf(sql, sizeof sql, "DELETE FROM %s WHERE %s < ?", table, col);
+    if (store_prepare(st, sql, &s))
+        return STORE_ERR;
+    store_bind_int(s, 1, before);
+    int rc = store_step(s);
+    store_finalize(s);
+    return rc < 0 ? STORE_ERR : STORE_OK;
+}
+
+int access_purge(store *st, int64_t before_ms, int64_t *requests, int64_t *ledger_rows)
+{
+    *requests = *ledger_rows = 0;
+    int64_t exits = 0;
+    if (store_begin(st) || purge_one(st, "request_log", "at", before_ms, requests) ||
+        purge_one(st, "ledger", "last", before_ms, ledger_rows) ||
+        purge_one(st, "scope_exit", "at", before_ms, &exits) || store_commit(st)) {
+        store_rollback(st);
+        return STORE_ERR;
+    }
+    return STORE_OK;
+}
