@@ -107,6 +107,8 @@ int store_setting_init(store *st, const char *key, const char *value, char **out
  * finalize it) before running another on the same store: PostgreSQL
  * streams the rows of one statement at a time over the connection. */
 typedef struct store_stmt store_stmt;
+/* A mistake in the SQL is reported here (SQLite) or by the first
+ * store_step (PostgreSQL); check both. */
 int store_prepare(store *st, const char *sql, store_stmt **out);
 int store_bind_text(store_stmt *s, int i, const char *v);
 int store_bind_int(store_stmt *s, int i, int64_t v);
