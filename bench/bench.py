@@ -696,6 +696,7 @@ def main():
         "seed": seed,
         "wrk_secs": wrk_secs,
         "db": BENCH_DB,
+        "load_start": os.getloadavg()[0],
     }
     if BENCH_DB not in ("sqlite", "postgres"):
         raise BenchError(f"BENCH_DB={BENCH_DB}: use sqlite or postgres")
@@ -932,7 +933,8 @@ def write_results(env, gen, generated, table, targets, R, perf):
         f"connection, limit={WALK_LIMIT}, following `pageToken` (nginx: the saved page files in the same "
         f"order). Latency: `wrk -t{WRK_THREADS} -c{WRK_CONNS} -d{env['wrk_secs']}s --latency`; nginx "
         f"serves the same response bytes (worker_processes 2, sendfile on, access_log off).",
-        f"- Whole run: {env['elapsed']:.0f} s",
+        f"- Whole run: {env['elapsed']:.0f} s; load average (1 min) {env['load_start']:.2f} at the start, "
+        f"{os.getloadavg()[0]:.2f} at the end (other work on the machine skews every figure, nginx's too)",
         *([f"- Note: {os.environ['BENCH_NOTE']}"] if os.environ.get("BENCH_NOTE") else []),
         "",
         table,

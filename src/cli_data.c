@@ -35,6 +35,9 @@ static store *open_store(const char *cmd, const char *db, int create)
     return st;
 }
 
+/* The demo's page cache: about the city scale's working set. */
+#define DEMO_CACHE_MB 1024
+
 int cmd_demo(int argc, char **argv)
 {
     static const cli_optdef defs[] = { { "--db", 1 }, { "--scale", 1 }, { "--seed", 1 }, { "--force", 0 }, { 0 } };
@@ -81,7 +84,11 @@ int cmd_demo(int argc, char **argv)
     store *st = open_store("demo", db, 1);
     if (!st)
         return 1;
-    int rc = demo_generate(st, &o, stdout);
+    int rc = store_tune_bulk(st, DEMO_CACHE_MB);
+    if (rc)
+        fprintf(stderr, "skolnav demo: %s\n", store_errmsg(st));
+    else
+        rc = demo_generate(st, &o, stdout);
     store_close(st);
     if (rc) {
         fprintf(stderr, "skolnav demo: generating the demo data failed\n");

@@ -1,5 +1,6 @@
 #include "api/serialize.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +53,46 @@ void page_free(page *p)
 int page_collect(void *ctx, const store_row *row)
 {
     page_add(ctx, row);
+    return 0;
+}
+
+#define PAGE_RESERVE_MAX (8u << 20)
+
+void page_stream_init(page_stream *ps, buf *out, long limit)
+{
+    memset(ps, 0, sizeof *ps);
+    ps->out = out;
+    ps->limit = limit;
+    buf_init(&ps->last_v);
+}
+
+void page_stream_free(page_stream *ps)
+{
+    buf_free(&ps->last_v);
+}
+
+int page_stream_row(void *ctx, const store_row *row)
+{
+    page_stream *ps = ctx;
+    if (ps->n == ps->limit) {
+        ps->more = 1;
+        return 1; /* the look-ahead row: another page exists */
+    }
+    if (ps->n++ == 0) {
+        /* Room for the whole page at once, from the first row's size:
+         * growing by doubling would copy the page several times. */
+        size_t want = (size_t)ps->limit * (row->jsonlen + row->jsonlen / 4 + 1);
+        buf_reserve(ps->out, want < PAGE_RESERVE_MAX ? want : PAGE_RESERVE_MAX);
+    } else {
+        buf_addc(ps->out, ',');
+    }
+    buf_add(ps->out, row->json, row->jsonlen);
+    size_t idlen = strnlen(row->id, sizeof ps->last_id - 1);
+    memcpy(ps->last_id, row->id, idlen);
+    ps->last_id[idlen] = 0;
+    buf_reset(&ps->last_v);
+    if (row->sortv)
+        buf_add(&ps->last_v, row->sortv, row->sortvlen);
     return 0;
 }
 

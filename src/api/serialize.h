@@ -14,6 +14,7 @@
 #include "model/model.h"
 #include "store/store.h"
 #include "util/buf.h"
+#include "util/uuid.h"
 
 typedef struct page_item {
     char *id;
@@ -35,6 +36,26 @@ void page_pop(page *p);
 void page_free(page *p);
 /* A store_row_fn that appends to the page passed as ctx. */
 int page_collect(void *ctx, const store_row *row);
+
+/*
+ * A list page written straight into the response body as the store yields
+ * it: each row's stored bytes, comma-separated, with no copy per row. For
+ * pages rendered as stored (no expand, no reference names). Stops the
+ * store after `limit` rows when one more exists, and keeps the cursor of
+ * the last row written for the next page's token.
+ */
+typedef struct page_stream {
+    buf *out;
+    long limit, n;
+    int more;
+    char last_id[UUID_STR_LEN];
+    buf last_v;
+} page_stream;
+
+void page_stream_init(page_stream *ps, buf *out, long limit);
+void page_stream_free(page_stream *ps);
+/* A store_row_fn; ctx is a page_stream. */
+int page_stream_row(void *ctx, const store_row *row);
 
 /* Appends the page's entities to out as comma-separated JSON objects. */
 int render_items(store *st, const kind_desc *k, uint32_t expand, int refnames, const page *pg,

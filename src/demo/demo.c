@@ -33,8 +33,8 @@
 #include "ingest/ingest.h"
 #include "model/model.h"
 
-#define BATCH_MAX 5000 /* hard cap on records per ingest batch */
-#define FLUSH_AT 3000  /* at unit boundaries, flush when a kind has this many */
+#define BATCH_MAX 20000 /* hard cap on records per ingest batch */
+#define FLUSH_AT 15000  /* at unit boundaries, flush when a kind has this many */
 #define NPASS 3
 #define DAY_MS 86400000LL
 

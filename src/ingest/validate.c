@@ -117,6 +117,23 @@ static int uri_ok(const char *s)
     return colon[1] != 0;
 }
 
+/* path + "." + name (truncated to fit), without printf: this runs for every
+ * field of every record. */
+static void join_path(char *out, size_t outlen, const char *path, const char *name)
+{
+    size_t pl = strlen(path), nl = strlen(name), n = 0;
+    if (pl >= outlen)
+        pl = outlen - 1;
+    memcpy(out, path, pl);
+    n = pl;
+    if (pl && n + 1 < outlen)
+        out[n++] = '.';
+    if (nl > outlen - 1 - n)
+        nl = outlen - 1 - n;
+    memcpy(out + n, name, nl);
+    out[n + nl] = 0;
+}
+
 static json_t *check_object(vctx *c, const field *fields, json_t *in, const char *path, int depth, int top);
 
 static json_t *check_ref(vctx *c, const field *f, json_t *v, const char *path)
@@ -336,15 +353,15 @@ static json_t *check_object(vctx *c, const field *fields, json_t *in, const char
             continue; /* the hub keeps its own meta */
         if (!model_field(fields, k)) {
             char p[192];
-            snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", k);
+            join_path(p, sizeof p, path, k);
             PROBLEM(c, p, "unknown field '%s'", k);
         }
     }
     for (const field *f = fields; f->name; f++) {
         char p[192];
-        snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", f->name);
         if (top && !strcmp(f->name, "meta"))
             continue;
+        join_path(p, sizeof p, path, f->name);
         json_t *val = json_object_get(in, f->name);
         if (!val) {
             if (f->flags & F_REQUIRED)

@@ -55,6 +55,19 @@ const sortkey *model_sort(const kind_desc *k, const char *name)
     return NULL;
 }
 
+static int same_path(const char *a, const char *b)
+{
+    return a == b || (a && b && !strcmp(a, b));
+}
+
+const sortkey *model_sort_column(const kind_desc *k, const sortkey *sk)
+{
+    for (const sortkey *s = k->sorts; s && s->name; s++)
+        if (s->src == sk->src && s->missing_last == sk->missing_last && same_path(s->path, sk->path))
+            return s;
+    return sk;
+}
+
 const expand *model_expand(const kind_desc *k, const char *name)
 {
     for (const expand *x = k->expands; x && x->name; x++)

@@ -254,6 +254,10 @@ const kind_desc *model_kind_by_name(const char *name); /* EndPointsEnum value */
 const field *model_field(const field *fields, const char *name);
 const param *model_param(const kind_desc *k, const char *name);
 const sortkey *model_sort(const kind_desc *k, const char *name);
+/* The sort key whose stored rows serve `sk`: the first of k's keys with the
+ * same source, path and missing rule. Asc and Desc of one field share rows;
+ * Desc reads them backwards. */
+const sortkey *model_sort_column(const kind_desc *k, const sortkey *sk);
 const expand *model_expand(const kind_desc *k, const char *name);
 int model_enum_has(const char *const *enumv, const char *value);
 /* "a, b or c" list of an enum for error messages; caller frees. */

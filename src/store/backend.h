@@ -16,14 +16,15 @@ typedef struct store_ops {
     void (*close)(store *st);
     const char *(*errmsg)(store *st);
     int (*schema_version)(store *st);
+    int (*tune_bulk)(store *st, long cache_mb);
     int (*begin)(store *st);
     int (*commit)(store *st);
     void (*rollback)(store *st);
     int (*entity_meta)(store *st, int kind, const char *id, int want_json, store_meta *meta);
     int (*entity_exists)(store *st, int kind, const char *id);
     int (*entity_put)(store *st, int kind, const char *id, const char *json, const entity_rows *rows,
-                      int64_t created, int64_t modified, const char *source, int is_new);
-    int (*entity_delete)(store *st, int kind, const char *id, int64_t at);
+                      const entity_rows *old, int64_t created, int64_t modified, const char *source);
+    int (*entity_delete)(store *st, int kind, const char *id, const entity_rows *old, int64_t at);
     int (*orgtree_rebuild)(store *st);
     int (*list)(store *st, const query *q, long limit, store_row_fn fn, void *ctx);
     int (*fetch_ids)(store *st, int kind, const char *const *ids, size_t n, store_row_fn fn, void *ctx);

@@ -32,6 +32,31 @@ static const char *const sqlite_migrations[] = {
     "CREATE TABLE client(id TEXT PRIMARY KEY, name TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE,"
     "  full_access INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, disabled INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE setting(k TEXT PRIMARY KEY, v TEXT NOT NULL);",
+
+    /* 2: entities in arrival order, each kind in its own range of the
+     * integer key (eid = kind << 40 | n; see sql_query.h): new entities
+     * append, and a walk of one kind reads the table in order. Derived rows
+     * are keyed by their values only, and deleted through the rows an
+     * entity's old JSON derives; they are rebuilt on open (rows_version is
+     * cleared). */
+    "CREATE TABLE entity2(eid INTEGER PRIMARY KEY, kind INTEGER NOT NULL, id TEXT NOT NULL,"
+    "  json TEXT NOT NULL, display TEXT, created INTEGER NOT NULL, modified INTEGER NOT NULL,"
+    "  pstart TEXT, pend TEXT, source TEXT);"
+    "INSERT INTO entity2(eid,kind,id,json,display,created,modified,pstart,pend,source)"
+    "  SELECT (kind << 40) + row_number() OVER (PARTITION BY kind ORDER BY created, id),"
+    "  kind,id,json,display,created,modified,pstart,pend,source FROM entity;"
+    "DROP TABLE entity;"
+    "ALTER TABLE entity2 RENAME TO entity;"
+    "CREATE UNIQUE INDEX entity_id ON entity(kind, id);"
+    "CREATE INDEX entity_modified ON entity(kind, modified, id);"
+    "DROP TABLE idx;"
+    "CREATE TABLE idx(kind INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, id TEXT NOT NULL,"
+    "  PRIMARY KEY(kind, key, value, id)) WITHOUT ROWID;"
+    "DELETE FROM sortidx;"
+    "DROP INDEX sortidx_entity;"
+    "DELETE FROM prel;"
+    "DROP INDEX prel_source;"
+    "DELETE FROM setting WHERE k='rows_version';",
 };
 
 #endif

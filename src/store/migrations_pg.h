@@ -40,6 +40,28 @@ static const char *const pg_migrations[] = {
     "CREATE TABLE client(id text COLLATE \"C\" PRIMARY KEY, name text NOT NULL, key_hash text COLLATE \"C\" NOT NULL UNIQUE,"
     "  full_access integer NOT NULL DEFAULT 0, created bigint NOT NULL, disabled integer NOT NULL DEFAULT 0);"
     "CREATE TABLE setting(k text COLLATE \"C\" PRIMARY KEY, v text NOT NULL);",
+
+    /* 2: as SQLite's step 2: entities in arrival order in per-kind ranges
+     * of an integer key (eid = kind << 40 | n), derived rows keyed by their
+     * values; the rows are rebuilt on open (rows_version is cleared). */
+    "CREATE TABLE entity2(eid bigint PRIMARY KEY, kind integer NOT NULL, id text COLLATE \"C\" NOT NULL,"
+    "  json text NOT NULL, display text, created bigint NOT NULL, modified bigint NOT NULL,"
+    "  pstart text COLLATE \"C\", pend text COLLATE \"C\", source text);"
+    "INSERT INTO entity2(eid,kind,id,json,display,created,modified,pstart,pend,source)"
+    "  SELECT (kind::bigint << 40) + row_number() OVER (PARTITION BY kind ORDER BY created, id),"
+    "  kind,id,json,display,created,modified,pstart,pend,source FROM entity;"
+    "DROP TABLE entity;"
+    "ALTER TABLE entity2 RENAME TO entity;"
+    "CREATE UNIQUE INDEX entity_id ON entity(kind, id);"
+    "CREATE INDEX entity_modified ON entity(kind, modified, id);"
+    "DROP TABLE idx;"
+    "CREATE TABLE idx(kind integer NOT NULL, key text COLLATE \"C\" NOT NULL, value text COLLATE \"C\" NOT NULL,"
+    "  id text COLLATE \"C\" NOT NULL, PRIMARY KEY(kind, key, value, id));"
+    "DELETE FROM sortidx;"
+    "DROP INDEX sortidx_entity;"
+    "DELETE FROM prel;"
+    "DROP INDEX prel_source;"
+    "DELETE FROM setting WHERE k='rows_version';",
 };
 
 /* Every table the migrations create (for `demo --force`, which starts over). */

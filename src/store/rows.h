@@ -43,6 +43,11 @@ typedef struct entity_rows {
     char *display;
 } entity_rows;
 
+/* What rows_build makes, and from which rules. Bump it when rows_build
+ * changes what it derives: a store whose rows were built by another
+ * version (or under other collation rules) rebuilds them on open. */
+#define ROWS_VERSION 2
+
 /* Fills rows from entity `e` of `kind`. modified_ms feeds ModifiedDesc. */
 void rows_build(int kind, json_t *e, int64_t modified_ms, entity_rows *rows);
 void rows_free(entity_rows *rows);
@@ -50,6 +55,12 @@ void rows_free(entity_rows *rows);
 /* Collects the values found at a dotted path ("a[].b.id") into out[];
  * returns how many (at most max). Strings and integers only. */
 size_t rows_path_values(json_t *e, const char *path, const char **out, size_t max);
+
+/* 1 when rows r (may be NULL) hold a row equal to x: what a backend
+ * compares to write only the rows an update changes. */
+int rows_has_idx(const entity_rows *r, const idx_row *x);
+int rows_has_sort(const entity_rows *r, const sort_row *x);
+int rows_has_prel(const entity_rows *r, const prel_row *x);
 
 /* The sort-key bytes a value sorts by (shared with the page-token cursor). */
 void rows_sort_value(const sortkey *sk, const char *text, int64_t modified_ms, unsigned char **v, size_t *vlen);

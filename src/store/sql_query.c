@@ -5,6 +5,13 @@
 
 #include "util/timefmt.h"
 
+void sql_cursor_pack(unsigned char out[8], int64_t v)
+{
+    uint64_t u = (uint64_t)v ^ (1ull << 63);
+    for (int i = 0; i < 8; i++)
+        out[i] = (unsigned char)(u >> (56 - 8 * i));
+}
+
 void sqlq_init(sqlq *s, int dollar)
 {
     memset(s, 0, sizeof *s);
@@ -160,9 +167,9 @@ static void pred_meta(sqlq *s, int kind, const param *p, const char *v)
     if (p->op == Q_MODIFIED_GT) {
         /* The incremental read ("what changed since"): through the
          * (kind, modified) index, so its cost follows the number of
-         * changes, not the size of the store; written as a set of ids the
-         * planners walk in id order instead of scanning every entity. */
-        buf_printf(&s->sql, "e.id IN (SELECT m.id FROM entity m WHERE m.kind=%d AND m.modified > ", kind);
+         * changes, not the size of the store; written as a set of keys
+         * the planners walk in key order instead of scanning the kind. */
+        buf_printf(&s->sql, "e.eid IN (SELECT m.eid FROM entity m WHERE m.kind=%d AND m.modified > ", kind);
         sqlq_int(s, ms);
         buf_addc(&s->sql, ')');
         return;
@@ -352,38 +359,83 @@ static int filter_pred(sqlq *s, const query *q, const query_filter *f, int *rel_
     }
 }
 
-int sql_list(const query *q, long limit, sqlq *s)
+/* The 8-byte big-endian value of a cursor (see sqlq.sortv); -1 when the
+ * cursor is not one: its token was not made by this version. */
+static int cursor_int(const unsigned char *v, size_t len, size_t at, int64_t *out)
+{
+    if (!v || len != at + 8)
+        return -1;
+    uint64_t u = 0;
+    for (size_t i = 0; i < 8; i++)
+        u = u << 8 | v[at + i];
+    *out = (int64_t)(u ^ (1ull << 63));
+    return 0;
+}
+
+/* The first clause of a list: what rows are read in which order, and
+ * where the page after the cursor starts. */
+static int list_source(const query *q, sqlq *s)
 {
     int kind = q->kind->id;
     const sortkey *sk = q->sort;
-    if (sk) {
-        buf_printf(&s->sql, "SELECT e.id, e.json, o.v FROM sortidx o JOIN entity e ON e.kind=o.kind AND e.id=o.id"
-                            " WHERE o.kind=%d AND o.skey=", kind);
-        sqlq_text(s, sk->name);
+    if (!sk) {
+        /* Arrival order: a walk reads the entity table in key order. */
+        int64_t from = EID_BASE(kind);
+        if (q->has_cursor && cursor_int(q->cur_v, q->cur_vlen, 0, &from))
+            return -1;
+        s->sortv = SORTV_EID;
+        add(s, "SELECT e.id, e.json, e.eid FROM entity e WHERE e.eid > ");
+        sqlq_int(s, from);
+        add(s, " AND e.eid < ");
+        sqlq_int(s, EID_BASE(kind + 1));
+        return 0;
+    }
+    if (sk->src == S_MODIFIED) {
+        s->sortv = SORTV_MODIFIED;
+        buf_printf(&s->sql, "SELECT e.id, e.json, e.modified FROM entity e WHERE e.kind=%d", kind);
         if (q->has_cursor) {
-            buf_printf(&s->sql, " AND (o.v, o.id) %s (", sk->desc ? "<" : ">");
-            sqlq_blob(s, q->cur_v ? (const void *)q->cur_v : "", q->cur_vlen);
+            int64_t m;
+            if (cursor_int(q->cur_v, q->cur_vlen, 0, &m))
+                return -1;
+            buf_printf(&s->sql, " AND (e.modified, e.id) %s (", sk->desc ? "<" : ">");
+            sqlq_int(s, m);
             add(s, ", ");
             sqlq_text(s, q->cur_id);
             add(s, ")");
         }
-    } else {
-        buf_printf(&s->sql, "SELECT e.id, e.json FROM entity e WHERE e.kind=%d", kind);
-        if (q->has_cursor) {
-            add(s, " AND e.id > ");
-            sqlq_text(s, q->cur_id);
-        }
+        return 0;
     }
+    s->sortv = SORTV_BLOB;
+    buf_printf(&s->sql, "SELECT e.id, e.json, o.v FROM sortidx o JOIN entity e ON e.kind=o.kind AND e.id=o.id"
+                        " WHERE o.kind=%d AND o.skey=", kind);
+    sqlq_text(s, model_sort_column(q->kind, sk)->name);
+    if (q->has_cursor) {
+        buf_printf(&s->sql, " AND (o.v, o.id) %s (", sk->desc ? "<" : ">");
+        sqlq_blob(s, q->cur_v ? (const void *)q->cur_v : "", q->cur_vlen);
+        add(s, ", ");
+        sqlq_text(s, q->cur_id);
+        add(s, ")");
+    }
+    return 0;
+}
+
+int sql_list(const query *q, long limit, sqlq *s)
+{
+    if (list_source(q, s))
+        return -1;
     int rel_done = 0, ident_done = 0;
     for (size_t i = 0; i < q->nf; i++) {
         add(s, " AND ");
         if (filter_pred(s, q, &q->f[i], &rel_done, &ident_done))
             return -1;
     }
-    if (sk)
-        add(s, sk->desc ? " ORDER BY o.v DESC, o.id DESC" : " ORDER BY o.v, o.id");
+    const sortkey *sk = q->sort;
+    if (!sk)
+        add(s, " ORDER BY e.eid");
+    else if (sk->src == S_MODIFIED)
+        add(s, sk->desc ? " ORDER BY e.modified DESC, e.id DESC" : " ORDER BY e.modified, e.id");
     else
-        add(s, " ORDER BY e.id");
+        add(s, sk->desc ? " ORDER BY o.v DESC, o.id DESC" : " ORDER BY o.v, o.id");
     add(s, " LIMIT ");
     sqlq_int(s, limit);
     return 0;
@@ -416,9 +468,9 @@ void sql_display_names(int kind, const char *const *ids, size_t n, sqlq *s)
         /* A duty is named after its person: "Anna Svensson (ASV)". */
         buf_printf(&s->sql,
                    "SELECT d.id, d.display, p.display FROM entity d"
-                   " LEFT JOIN idx i ON i.kind=%d AND i.id=d.id AND i.key='person'"
-                   " LEFT JOIN entity p ON p.kind=%d AND p.id=i.value WHERE d.kind=%d AND d.id IN ",
-                   K_DUTY, K_PERSON, K_DUTY);
+                   " LEFT JOIN entity p ON p.kind=%d AND p.id=%s WHERE d.kind=%d AND d.id IN ",
+                   K_PERSON, s->dollar ? "(d.json::jsonb #>> '{person,id}')" : "json_extract(d.json, '$.person.id')",
+                   K_DUTY);
     } else {
         buf_printf(&s->sql, "SELECT d.id, d.display FROM entity d WHERE d.kind=%d AND d.id IN ", kind);
     }

@@ -23,12 +23,32 @@ typedef struct sql_bind {
     char *owned;        /* text the builder made (freed with the query) */
 } sql_bind;
 
+/* Entities of one kind occupy one range of the entity table's integer key,
+ * in arrival order: eid = kind << EID_KIND_SHIFT | n, n from 1. */
+#define EID_KIND_SHIFT 40
+#define EID_BASE(kind) ((int64_t)(kind) << EID_KIND_SHIFT)
+
+/* What a list row's cursor (store_row.sortv) is made of, after id and json:
+ * a sort key's bytes (column 2), or integers that the backend packs as
+ * 8-byte big-endian values with the sign bit flipped, so that every cursor
+ * compares with memcmp and fits the page token as bytes. */
+typedef enum {
+    SORTV_NONE,         /* no cursor columns (fetches by id or key) */
+    SORTV_BLOB,         /* column 2: sort key bytes */
+    SORTV_EID,          /* column 2: eid (arrival order) */
+    SORTV_MODIFIED,     /* column 2: meta.modified (ties by id) */
+} sortv_kind;
+
 typedef struct sqlq {
     buf sql;
     sql_bind *b;
     size_t nb, cap;
-    int dollar; /* PostgreSQL placeholders */
+    int dollar;       /* PostgreSQL placeholders and dialect */
+    sortv_kind sortv; /* set by sql_list */
 } sqlq;
+
+/* The cursor bytes of an integer cursor column (SORTV_EID, SORTV_MODIFIED). */
+void sql_cursor_pack(unsigned char out[8], int64_t v);
 
 void sqlq_init(sqlq *s, int dollar);
 void sqlq_free(sqlq *s);
@@ -37,7 +57,7 @@ void sqlq_owned_text(sqlq *s, char *v); /* takes ownership of v */
 void sqlq_int(sqlq *s, int64_t v);
 void sqlq_blob(sqlq *s, const void *v, size_t n);
 
-/* SELECT id, json[, sortv] ... for a list page. Returns 0, or -1 for a query
+/* SELECT id, json, cursor columns (see sortv) ... for a list page. Returns 0, or -1 for a query
  * the engine cannot express (a bug in the model table). */
 int sql_list(const query *q, long limit, sqlq *s);
 /* SELECT id, json for entities of kind with ids / with an index key value. */

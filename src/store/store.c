@@ -59,6 +59,7 @@ void store_close(store *st)
 const char *store_backend(store *st) { return ops(st)->name; }
 const char *store_errmsg(store *st) { return ops(st)->errmsg(st); }
 int store_schema_version(store *st) { return ops(st)->schema_version(st); }
+int store_tune_bulk(store *st, long cache_mb) { return ops(st)->tune_bulk(st, cache_mb); }
 int store_begin(store *st) { return ops(st)->begin(st); }
 int store_commit(store *st) { return ops(st)->commit(st); }
 void store_rollback(store *st) { ops(st)->rollback(st); }
@@ -77,14 +78,14 @@ int store_entity_exists(store *st, int kind, const char *id)
 }
 
 int store_entity_put(store *st, int kind, const char *id, const char *json, const entity_rows *rows,
-                     int64_t created, int64_t modified, const char *source, int is_new)
+                     const entity_rows *old, int64_t created, int64_t modified, const char *source)
 {
-    return ops(st)->entity_put(st, kind, id, json, rows, created, modified, source, is_new);
+    return ops(st)->entity_put(st, kind, id, json, rows, old, created, modified, source);
 }
 
-int store_entity_delete(store *st, int kind, const char *id, int64_t at)
+int store_entity_delete(store *st, int kind, const char *id, const entity_rows *old, int64_t at)
 {
-    return ops(st)->entity_delete(st, kind, id, at);
+    return ops(st)->entity_delete(st, kind, id, old, at);
 }
 
 int store_list(store *st, const query *q, long limit, store_row_fn fn, void *ctx)

@@ -19,7 +19,9 @@
 
 typedef struct store store;
 
-enum { STORE_OK = 0, STORE_NOTFOUND = 1, STORE_ERR = -1 };
+/* STORE_BADCURSOR: store_list was given a cursor it cannot resume from (a
+ * page token made by another version); the client starts again. */
+enum { STORE_OK = 0, STORE_NOTFOUND = 1, STORE_BADCURSOR = 2, STORE_ERR = -1 };
 
 /* Opens (creating when `create`) and migrates the store. On failure returns
  * -1 with a message a person can act on in err. */
@@ -36,6 +38,11 @@ int store_exists(const char *url, char *err, size_t errlen);
 /* Deletes the store url names: the SQLite files, or every skolnav table
  * of the PostgreSQL database (the database itself stays). */
 int store_remove(const char *url, char *err, size_t errlen);
+
+/* Tunes the connection for a long series of large write batches (a demo
+ * build, a first import): a page cache of about cache_mb megabytes and
+ * rarer checkpoints. Durability is unchanged; only memory use grows. */
+int store_tune_bulk(store *st, long cache_mb);
 
 /* A write transaction. Readers never block on it (WAL). */
 int store_begin(store *st);
@@ -54,11 +61,14 @@ typedef struct store_meta {
  * return the stored JSON (caller frees meta->json and meta->source). */
 int store_entity_meta(store *st, int kind, const char *id, int want_json, store_meta *meta);
 int store_entity_exists(store *st, int kind, const char *id);
-/* Writes an entity and replaces its derived rows; appends to the change feed. */
+/* Writes an entity with its derived rows. `old` is NULL for a new entity;
+ * for an update it is the rows derived from the stored JSON (rows_build),
+ * so only the rows that differ are rewritten. Appends to the change feed. */
 int store_entity_put(store *st, int kind, const char *id, const char *json, const entity_rows *rows,
-                     int64_t created, int64_t modified, const char *source, int is_new);
-/* Removes an entity and its rows; leaves a tombstone and a change. */
-int store_entity_delete(store *st, int kind, const char *id, int64_t at);
+                     const entity_rows *old, int64_t created, int64_t modified, const char *source);
+/* Removes an entity and its rows (`old`, derived from its stored JSON);
+ * leaves a tombstone and a change. */
+int store_entity_delete(store *st, int kind, const char *id, const entity_rows *old, int64_t at);
 /* Recomputes the organisation closure (call after organisations change). */
 int store_orgtree_rebuild(store *st);
 
@@ -75,7 +85,9 @@ typedef struct store_row {
 /* Called per row; a non-zero return stops the iteration (and is returned). */
 typedef int (*store_row_fn)(void *ctx, const store_row *row);
 
-/* Runs a list query: up to `limit` rows after the cursor, in order. */
+/* Runs a list query: up to `limit` rows after the cursor, in order. Rows
+ * carry their cursor in sortv. A non-zero return of fn is returned; so are
+ * STORE_ERR and STORE_BADCURSOR. */
 int store_list(store *st, const query *q, long limit, store_row_fn fn, void *ctx);
 /* Entities of `kind` with the given ids (order unspecified; unknown ids skipped). */
 int store_fetch_ids(store *st, int kind, const char *const *ids, size_t n, store_row_fn fn, void *ctx);

@@ -11,7 +11,7 @@
 static const struct {
     const char *name, *cols, *types;
 } tables[] = {
-    { "entity", "kind, id, json, display, created, modified, pstart, pend, source", "ittttiitt" },
+    { "entity", "eid, kind, id, json, display, created, modified, pstart, pend, source", "iittttiitt" },
     { "idx", "kind, key, value, id", "ittt" },
     { "sortidx", "kind, skey, v, id", "itbt" },
     { "prel", "person, type, org, pstart, pend, skind, sid", "tttttit" },

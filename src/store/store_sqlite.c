@@ -10,17 +10,20 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "store/backend.h"
 #include "store/migrations.h"
 #include "store/sql_query.h"
 #include "store/store.h"
 #include "util/buf.h"
+#include "util/collate.h"
 
 struct store {
     const store_ops *ops; /* first: see backend.h */
     sqlite3 *db;
     char err[512];
-    sqlite3_stmt *put, *meta, *meta_json, *exists, *del_e, *del_idx, *del_sort, *del_prel,
+    sqlite3_stmt *put, *upd, *meta, *meta_json, *exists, *del_e, *del_idx, *del_sort, *del_prel,
         *ins_idx, *ins_sort, *ins_prel, *ins_change, *ins_tomb;
 };
 
@@ -101,21 +104,26 @@ static int prep(store *st, const char *sql, sqlite3_stmt **s)
 
 static int prepare_all(store *st)
 {
-    return prep(st, "INSERT OR REPLACE INTO entity(kind,id,json,display,created,modified,pstart,pend,source)"
-                    " VALUES(?,?,?,?,?,?,?,?,?)", &st->put) ||
+    return prep(st, "INSERT INTO entity(eid,kind,id,json,display,created,modified,pstart,pend,source)"
+                    " VALUES((SELECT coalesce(max(eid), ?10) FROM entity WHERE eid >= ?10 AND eid < ?11) + 1,"
+                    " ?1,?2,?3,?4,?5,?6,?7,?8,?9)", &st->put) ||
+           prep(st, "UPDATE entity SET json=?3, display=?4, created=?5, modified=?6, pstart=?7, pend=?8,"
+                    " source=?9 WHERE kind=?1 AND id=?2", &st->upd) ||
            prep(st, "SELECT created, modified FROM entity WHERE kind=? AND id=?", &st->meta) ||
            prep(st, "SELECT created, modified, json, source FROM entity WHERE kind=? AND id=?", &st->meta_json) ||
            prep(st, "SELECT 1 FROM entity WHERE kind=? AND id=?", &st->exists) ||
            prep(st, "DELETE FROM entity WHERE kind=? AND id=?", &st->del_e) ||
-           prep(st, "DELETE FROM idx WHERE kind=? AND id=?", &st->del_idx) ||
-           prep(st, "DELETE FROM sortidx WHERE kind=? AND id=?", &st->del_sort) ||
-           prep(st, "DELETE FROM prel WHERE skind=? AND sid=?", &st->del_prel) ||
-           prep(st, "INSERT INTO idx(kind,key,value,id) VALUES(?,?,?,?)", &st->ins_idx) ||
-           prep(st, "INSERT OR REPLACE INTO sortidx(kind,skey,v,id) VALUES(?,?,?,?)", &st->ins_sort) ||
-           prep(st, "INSERT INTO prel(person,type,org,pstart,pend,skind,sid) VALUES(?,?,?,?,?,?,?)", &st->ins_prel) ||
+           prep(st, "DELETE FROM idx WHERE kind=? AND id=? AND key=? AND value=?", &st->del_idx) ||
+           prep(st, "DELETE FROM sortidx WHERE kind=? AND id=? AND skey=? AND v=?", &st->del_sort) ||
+           prep(st, "DELETE FROM prel WHERE skind=? AND sid=? AND type=? AND org=? AND person=?", &st->del_prel) ||
+           prep(st, "INSERT OR IGNORE INTO idx(kind,id,key,value) VALUES(?,?,?,?)", &st->ins_idx) ||
+           prep(st, "INSERT OR REPLACE INTO sortidx(kind,id,skey,v) VALUES(?,?,?,?)", &st->ins_sort) ||
+           prep(st, "INSERT INTO prel(skind,sid,type,org,person,pstart,pend) VALUES(?,?,?,?,?,?,?)", &st->ins_prel) ||
            prep(st, "INSERT INTO changes(kind,id,op,at) VALUES(?,?,?,?)", &st->ins_change) ||
            prep(st, "INSERT INTO tombstone(kind,id,at) VALUES(?,?,?)", &st->ins_tomb);
 }
+
+static int rows_refresh(store *st);
 
 int sqlite_store_exists(const char *path)
 {
@@ -151,9 +159,14 @@ int sqlite_store_open(const char *path, int create, store **out, char *err, size
         return STORE_ERR;
     }
     sqlite3_busy_timeout(st->db, 10000);
-    if (store_exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;"
-                       " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=1073741824") ||
-        migrate(st) || prepare_all(st)) {
+    /* No mmap: a mapping counts every page a connection touched in the
+     * server's RSS (once per worker), while pread from the OS page cache
+     * costs a full walk about a seventh more CPU. Each connection keeps a
+     * small page cache of its own; the OS caches the file for all. */
+    const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;"
+                          " PRAGMA cache_size=-8192; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=0";
+    if (store_exec(st, pragmas) ||
+        migrate(st) || prepare_all(st) || rows_refresh(st)) {
         snprintf(err, errlen, "database '%s': %s", path, st->err);
         store_close(st);
         return STORE_ERR;
@@ -162,11 +175,22 @@ int sqlite_store_open(const char *path, int create, store **out, char *err, size
     return STORE_OK;
 }
 
+static int sq_tune_bulk(store *st, long cache_mb)
+{
+    char sql[160];
+    /* Random ids spread every batch over the whole tree: a cache that holds
+     * the working set turns re-reads into hits, and a longer WAL lets a
+     * page changed by many batches reach the main file once. */
+    snprintf(sql, sizeof sql, "PRAGMA cache_size=-%ld; PRAGMA wal_autocheckpoint=%ld", cache_mb * 1024,
+             cache_mb * 64);
+    return store_exec(st, sql);
+}
+
 static void sq_close(store *st)
 {
     if (!st)
         return;
-    sqlite3_stmt **all[] = { &st->put, &st->meta, &st->meta_json, &st->exists, &st->del_e,
+    sqlite3_stmt **all[] = { &st->put, &st->upd, &st->meta, &st->meta_json, &st->exists, &st->del_e,
                              &st->del_idx, &st->del_sort, &st->del_prel, &st->ins_idx,
                              &st->ins_sort, &st->ins_prel, &st->ins_change, &st->ins_tomb };
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
@@ -238,15 +262,6 @@ static int sq_entity_exists(store *st, int kind, const char *id)
     return rc == SQLITE_DONE ? STORE_NOTFOUND : fail(st, "checking an entity");
 }
 
-static int clear_rows(store *st, int kind, const char *id)
-{
-    bind_kind_id(st->del_idx, kind, id);
-    bind_kind_id(st->del_sort, kind, id);
-    bind_kind_id(st->del_prel, kind, id);
-    return run(st, st->del_idx, "deleting index rows") || run(st, st->del_sort, "deleting sort rows") ||
-           run(st, st->del_prel, "deleting relation rows");
-}
-
 static void bind_opt(sqlite3_stmt *s, int i, const char *v)
 {
     if (v)
@@ -255,37 +270,58 @@ static void bind_opt(sqlite3_stmt *s, int i, const char *v)
         sqlite3_bind_null(s, i);
 }
 
-static int insert_rows(store *st, int kind, const char *id, const entity_rows *r)
+static int idx_row_op(store *st, sqlite3_stmt *s, int kind, const char *id, const idx_row *x)
 {
-    for (size_t i = 0; i < r->nidx; i++) {
-        sqlite3_bind_int(st->ins_idx, 1, kind);
-        sqlite3_bind_text(st->ins_idx, 2, r->idx[i].key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st->ins_idx, 3, r->idx[i].value, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st->ins_idx, 4, id, -1, SQLITE_STATIC);
-        if (run(st, st->ins_idx, "writing index rows"))
-            return STORE_ERR;
+    bind_kind_id(s, kind, id);
+    sqlite3_bind_text(s, 3, x->key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, x->value, -1, SQLITE_STATIC);
+    return run(st, s, "writing index rows");
+}
+
+static int sort_row_op(store *st, sqlite3_stmt *s, int kind, const char *id, const sort_row *x)
+{
+    bind_kind_id(s, kind, id);
+    sqlite3_bind_text(s, 3, x->skey, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 4, x->v ? (const void *)x->v : "", (int)x->vlen, SQLITE_STATIC);
+    return run(st, s, "writing sort rows");
+}
+
+static int prel_row_op(store *st, sqlite3_stmt *s, int kind, const char *id, const prel_row *x, int insert)
+{
+    bind_kind_id(s, kind, id);
+    sqlite3_bind_text(s, 3, x->type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, x->org, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, x->person, -1, SQLITE_STATIC);
+    if (insert) {
+        bind_opt(s, 6, x->start);
+        bind_opt(s, 7, x->end);
     }
-    for (size_t i = 0; i < r->nsort; i++) {
-        sqlite3_bind_int(st->ins_sort, 1, kind);
-        sqlite3_bind_text(st->ins_sort, 2, r->sort[i].skey, -1, SQLITE_STATIC);
-        sqlite3_bind_blob(st->ins_sort, 3, r->sort[i].v ? (const void *)r->sort[i].v : "",
-                          (int)r->sort[i].vlen, SQLITE_STATIC);
-        sqlite3_bind_text(st->ins_sort, 4, id, -1, SQLITE_STATIC);
-        if (run(st, st->ins_sort, "writing sort rows"))
+    return run(st, s, "writing relation rows");
+}
+
+/* Moves an entity's derived rows from `old` (NULL: none) to `new` (NULL:
+ * none), touching only the rows that differ: an update that renames a
+ * pupil rewrites its name rows, not its relations. */
+static int sync_rows(store *st, int kind, const char *id, const entity_rows *old, const entity_rows *new)
+{
+    for (size_t i = 0; old && i < old->nidx; i++)
+        if (!rows_has_idx(new, &old->idx[i]) && idx_row_op(st, st->del_idx, kind, id, &old->idx[i]))
             return STORE_ERR;
-    }
-    for (size_t i = 0; i < r->nprel; i++) {
-        const prel_row *p = &r->prel[i];
-        sqlite3_bind_text(st->ins_prel, 1, p->person, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st->ins_prel, 2, p->type, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st->ins_prel, 3, p->org, -1, SQLITE_STATIC);
-        bind_opt(st->ins_prel, 4, p->start);
-        bind_opt(st->ins_prel, 5, p->end);
-        sqlite3_bind_int(st->ins_prel, 6, kind);
-        sqlite3_bind_text(st->ins_prel, 7, id, -1, SQLITE_STATIC);
-        if (run(st, st->ins_prel, "writing relation rows"))
+    for (size_t i = 0; old && i < old->nsort; i++)
+        if (!rows_has_sort(new, &old->sort[i]) && sort_row_op(st, st->del_sort, kind, id, &old->sort[i]))
             return STORE_ERR;
-    }
+    for (size_t i = 0; old && i < old->nprel; i++)
+        if (!rows_has_prel(new, &old->prel[i]) && prel_row_op(st, st->del_prel, kind, id, &old->prel[i], 0))
+            return STORE_ERR;
+    for (size_t i = 0; new && i < new->nidx; i++)
+        if (!rows_has_idx(old, &new->idx[i]) && idx_row_op(st, st->ins_idx, kind, id, &new->idx[i]))
+            return STORE_ERR;
+    for (size_t i = 0; new && i < new->nsort; i++)
+        if (!rows_has_sort(old, &new->sort[i]) && sort_row_op(st, st->ins_sort, kind, id, &new->sort[i]))
+            return STORE_ERR;
+    for (size_t i = 0; new && i < new->nprel; i++)
+        if (!rows_has_prel(old, &new->prel[i]) && prel_row_op(st, st->ins_prel, kind, id, &new->prel[i], 1))
+            return STORE_ERR;
     return STORE_OK;
 }
 
@@ -298,11 +334,9 @@ static int add_change(store *st, int kind, const char *id, const char *op, int64
 }
 
 static int sq_entity_put(store *st, int kind, const char *id, const char *json, const entity_rows *r,
-                     int64_t created, int64_t modified, const char *source, int is_new)
+                         const entity_rows *old, int64_t created, int64_t modified, const char *source)
 {
-    if (!is_new && clear_rows(st, kind, id))
-        return STORE_ERR;
-    sqlite3_stmt *s = st->put;
+    sqlite3_stmt *s = old ? st->upd : st->put;
     bind_kind_id(s, kind, id);
     sqlite3_bind_text(s, 3, json, -1, SQLITE_STATIC);
     bind_opt(s, 4, r->display);
@@ -311,21 +345,110 @@ static int sq_entity_put(store *st, int kind, const char *id, const char *json, 
     bind_opt(s, 7, r->pstart);
     bind_opt(s, 8, r->pend);
     bind_opt(s, 9, source);
-    if (run(st, s, "writing an entity") || insert_rows(st, kind, id, r))
+    if (!old) {
+        sqlite3_bind_int64(s, 10, EID_BASE(kind));
+        sqlite3_bind_int64(s, 11, EID_BASE(kind + 1));
+    }
+    if (run(st, s, "writing an entity"))
         return STORE_ERR;
-    return add_change(st, kind, id, is_new ? "create" : "update", modified);
+    if (old && sqlite3_changes(st->db) == 0) {
+        snprintf(st->err, sizeof st->err, "updating %s: it does not exist", id);
+        return STORE_ERR;
+    }
+    if (sync_rows(st, kind, id, old, r))
+        return STORE_ERR;
+    return add_change(st, kind, id, old ? "update" : "create", modified);
 }
 
-static int sq_entity_delete(store *st, int kind, const char *id, int64_t at)
+static int sq_entity_delete(store *st, int kind, const char *id, const entity_rows *old, int64_t at)
 {
     bind_kind_id(st->del_e, kind, id);
-    if (run(st, st->del_e, "deleting an entity") || clear_rows(st, kind, id))
+    if (run(st, st->del_e, "deleting an entity") || sync_rows(st, kind, id, old, NULL))
         return STORE_ERR;
     bind_kind_id(st->ins_tomb, kind, id);
     sqlite3_bind_int64(st->ins_tomb, 3, at);
     if (run(st, st->ins_tomb, "writing a tombstone"))
         return STORE_ERR;
     return add_change(st, kind, id, "delete", at);
+}
+
+/* Rebuilds the derived rows of the entities from eid `after` on, a chunk at
+ * a time (the scan restarts after each chunk, so the writes never disturb
+ * it). Returns the last eid done, 0 when none was left, -1 on error. */
+static int64_t refresh_chunk(store *st, sqlite3_stmt *sel, sqlite3_stmt *upd, int64_t after)
+{
+    int64_t last = 0;
+    sqlite3_bind_int64(sel, 1, after);
+    while (sqlite3_step(sel) == SQLITE_ROW) {
+        last = sqlite3_column_int64(sel, 0);
+        int kind = sqlite3_column_int(sel, 1);
+        const char *id = (const char *)sqlite3_column_text(sel, 2);
+        json_t *e = json_loads((const char *)sqlite3_column_text(sel, 3), 0, NULL);
+        if (!e || !model_kind(kind)) {
+            json_decref(e);
+            snprintf(st->err, sizeof st->err, "rebuilding index rows: entity %s holds no valid JSON", id);
+            sqlite3_reset(sel);
+            return -1;
+        }
+        entity_rows r;
+        rows_build(kind, e, sqlite3_column_int64(sel, 4), &r);
+        json_decref(e);
+        bind_opt(upd, 1, r.display);
+        bind_opt(upd, 2, r.pstart);
+        bind_opt(upd, 3, r.pend);
+        sqlite3_bind_int64(upd, 4, last);
+        int rc = run(st, upd, "rebuilding entity columns") || sync_rows(st, kind, id, NULL, &r);
+        rows_free(&r);
+        if (rc) {
+            sqlite3_reset(sel);
+            return -1;
+        }
+    }
+    sqlite3_reset(sel);
+    return last;
+}
+
+/* The derived rows are a function of an entity's JSON, of rows_build's
+ * rules and of the collation rules: when the last two are not those the
+ * rows were built with (an upgrade of skolnav or of ICU), build them again,
+ * in one transaction. */
+static int rows_refresh(store *st)
+{
+    char want[96], coll[64];
+    collate_version(coll, sizeof coll);
+    snprintf(want, sizeof want, "%d/%s", ROWS_VERSION, coll);
+    for (int locked = 0; locked < 2; locked++) {
+        char *have = NULL;
+        int rc = store_setting_get(st, "rows_version", &have);
+        int same = rc == STORE_OK && !strcmp(have, want);
+        free(have);
+        if (rc == STORE_ERR || same) {
+            if (locked)
+                store_rollback(st);
+            return rc == STORE_ERR ? STORE_ERR : STORE_OK;
+        }
+        if (!locked && store_begin(st))
+            return STORE_ERR;
+    }
+    sqlite3_stmt *sel = NULL, *upd = NULL;
+    int rc = store_exec(st, "DELETE FROM idx; DELETE FROM sortidx; DELETE FROM prel") ||
+             prep(st, "SELECT eid, kind, id, json, modified FROM entity WHERE eid > ? ORDER BY eid LIMIT 2000", &sel) ||
+             prep(st, "UPDATE entity SET display=?, pstart=?, pend=? WHERE eid=?", &upd);
+    for (int64_t at = 0; !rc;) {
+        int64_t last = refresh_chunk(st, sel, upd, at);
+        if (last < 0)
+            rc = STORE_ERR;
+        if (last <= 0)
+            break;
+        at = last;
+    }
+    sqlite3_finalize(sel);
+    sqlite3_finalize(upd);
+    if (rc || store_orgtree_rebuild(st) || store_setting_set(st, "rows_version", want) || store_commit(st)) {
+        store_rollback(st);
+        return STORE_ERR;
+    }
+    return STORE_OK;
 }
 
 static int sq_orgtree_rebuild(store *st)
@@ -360,21 +483,31 @@ static int prepare_q(store *st, sqlq *q, sqlite3_stmt **out)
     return STORE_OK;
 }
 
-static int rows_loop(store *st, sqlq *q, int with_sort, store_row_fn fn, void *ctx)
+static int rows_loop(store *st, sqlq *q, store_row_fn fn, void *ctx)
 {
     sqlite3_stmt *s;
     if (prepare_q(st, q, &s))
         return STORE_ERR;
     int rc, stop = 0;
+    unsigned char packed[8];
     while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         store_row row = {
             .id = (const char *)sqlite3_column_text(s, 0),
             .json = (const char *)sqlite3_column_text(s, 1),
             .jsonlen = (size_t)sqlite3_column_bytes(s, 1),
         };
-        if (with_sort) {
+        switch (q->sortv) {
+        case SORTV_NONE:
+            break;
+        case SORTV_BLOB:
             row.sortv = sqlite3_column_blob(s, 2);
             row.sortvlen = (size_t)sqlite3_column_bytes(s, 2);
+            break;
+        case SORTV_EID:
+        case SORTV_MODIFIED:
+            sql_cursor_pack(packed, sqlite3_column_int64(s, 2));
+            row.sortv = packed, row.sortvlen = 8;
+            break;
         }
         stop = fn(ctx, &row);
     }
@@ -393,10 +526,10 @@ static int sq_list(store *st, const query *q, long limit, store_row_fn fn, void 
     sqlq_init(&s, 0);
     int rc;
     if (sql_list(q, limit, &s)) {
-        snprintf(st->err, sizeof st->err, "a filter of %s has no query plan", q->kind->path);
-        rc = STORE_ERR;
+        snprintf(st->err, sizeof st->err, "the page token's cursor does not fit this list of %s", q->kind->path);
+        rc = STORE_BADCURSOR;
     } else {
-        rc = rows_loop(st, &s, q->sort != NULL, fn, ctx);
+        rc = rows_loop(st, &s, fn, ctx);
     }
     sqlq_free(&s);
     return rc;
@@ -409,7 +542,7 @@ static int sq_fetch_ids(store *st, int kind, const char *const *ids, size_t n, s
     sqlq s;
     sqlq_init(&s, 0);
     sql_fetch_ids(kind, ids, n, &s);
-    int rc = rows_loop(st, &s, 0, fn, ctx);
+    int rc = rows_loop(st, &s, fn, ctx);
     sqlq_free(&s);
     return rc;
 }
@@ -422,7 +555,7 @@ static int sq_fetch_by_key(store *st, int kind, const char *key, int via_kind, c
     sqlq s;
     sqlq_init(&s, 0);
     sql_fetch_by_key(kind, key, via_kind, via_key, values, n, &s);
-    int rc = rows_loop(st, &s, 0, fn, ctx);
+    int rc = rows_loop(st, &s, fn, ctx);
     sqlq_free(&s);
     return rc;
 }
@@ -566,6 +699,7 @@ static const store_ops sqlite_ops = {
     .close = sq_close,
     .errmsg = sq_errmsg,
     .schema_version = sq_schema_version,
+    .tune_bulk = sq_tune_bulk,
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,

@@ -6,6 +6,7 @@
 #include "util/collate.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unicode/ucol.h>
@@ -123,6 +124,18 @@ char *collate_fold(const char *s)
     }
     out[blen] = 0;
     return out;
+}
+
+void collate_version(char *out, size_t outlen)
+{
+    UCollator *c = coll();
+    if (!c) {
+        snprintf(out, outlen, "none");
+        return;
+    }
+    UVersionInfo v;
+    ucol_getVersion(c, v);
+    snprintf(out, outlen, "icu-sv-%u.%u.%u.%u", v[0], v[1], v[2], v[3]);
 }
 
 int collate_cmp(const char *a, const char *b)

@@ -13,6 +13,10 @@ int collate_key(const char *s, unsigned char **out, size_t *len);
  * case-insensitive substring search. NULL on invalid UTF-8. */
 char *collate_fold(const char *s);
 
+/* Identifies the collation rules in use (ICU's collator version): sort keys
+ * made under another version must be rebuilt. Writes a short string. */
+void collate_version(char *out, size_t outlen);
+
 /* strcmp-like comparison in Swedish order. */
 int collate_cmp(const char *a, const char *b);
 

@@ -7,6 +7,7 @@
 
 #include "api/query_parse.h"
 #include "ingest/ingest.h"
+#include "store/migrations.h"
 #include "store/store.h"
 #include "util/collate.h"
 #include "util/timefmt.h"
@@ -566,8 +567,10 @@ static void test_list_filters(void **state)
     rows r = { 0 };
     list(f, "", &r);
     assert_int_equal(r.n, 4);
-    for (int i = 1; i < r.n; i++)
-        assert_true(strcmp(r.id[i - 1], r.id[i]) < 0); /* by id without sortkey */
+    /* without sortkey: arrival order, which updates do not change */
+    const char *arrival[] = { ORG_B, ORG_ROOT, ORG_A, ORG_C };
+    for (int i = 0; i < r.n; i++)
+        assert_string_equal(r.id[i], arrival[i]);
 
     list(f, "type=Skolenhet", &r);
     assert_int_equal(r.n, 2);
@@ -700,11 +703,17 @@ static void test_keyset_paging(void **state)
         assert_true(zi < ai && ai < oi);
         assert_true(edv < ei && ei < eri);
 
-        /* by id, and ModifiedDesc */
+        /* arrival order, and ModifiedDesc */
         page_all(f, NULL, limit, &all);
         assert_int_equal(all.n, total);
-        for (int i = 1; i < all.n; i++)
-            assert_true(strcmp(all.id[i - 1], all.id[i]) < 0);
+        assert_string_equal(all.id[0], ORG_B);
+        assert_string_equal(all.id[3], ORG_C);
+        for (int i = 4; i < all.n; i++) {
+            char id[UUID_STR_LEN];
+            snprintf(id, sizeof id, "00000000-0000-4000-8000-0000000001%02zx",
+                     (sizeof names / sizeof *names - (size_t)(i - 4)) * 7);
+            assert_string_equal(all.id[i], id);
+        }
         page_all(f, "ModifiedDesc", limit, &all);
         assert_int_equal(all.n, total);
         for (int i = 0; i < all.n; i++)
@@ -715,6 +724,80 @@ static void test_keyset_paging(void **state)
             assert_true(!strcmp(all.id[i], ORG_ROOT) || !strcmp(all.id[i], ORG_A) || !strcmp(all.id[i], ORG_B) ||
                         !strcmp(all.id[i], ORG_C));
     }
+}
+
+/* A file written by the first schema (entities keyed by id, no derived
+ * rows yet) is upgraded in place on open: the data stays, the derived rows
+ * are built, filters, sorts and arrival order work, writes go on. */
+static void test_upgrade_v1_file(void **state)
+{
+    fixture *f = *state;
+    store_close(f->st);
+    f->st = NULL;
+    char old[320];
+    snprintf(old, sizeof old, "%s/v1.db", f->dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(old, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sqlite_migrations[0], NULL, NULL, NULL), SQLITE_OK);
+    const struct { const char *id, *json; int64_t created; } v1[] = {
+        { ORG_B, "{\"id\":\"" ORG_B "\",\"meta\":{\"created\":\"2024-01-02T00:00:00.000Z\",\"modified\":"
+                 "\"2024-01-02T00:00:00.000Z\"},\"displayName\":\"Östra skolan\",\"organisationType\":"
+                 "\"Skolenhet\",\"parentOrganisation\":{\"id\":\"" ORG_A "\"}}", 2 },
+        { ORG_A, "{\"id\":\"" ORG_A "\",\"meta\":{\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":"
+                 "\"2024-01-01T00:00:00.000Z\"},\"displayName\":\"Åsa skola\",\"organisationType\":\"Skola\"}", 1 },
+        { ORG_C, "{\"id\":\"" ORG_C "\",\"meta\":{\"created\":\"2024-01-03T00:00:00.000Z\",\"modified\":"
+                 "\"2024-01-03T00:00:00.000Z\"},\"displayName\":\"Zelda förskola\",\"organisationType\":"
+                 "\"Skolenhet\",\"parentOrganisation\":{\"id\":\"" ORG_A "\"}}", 3 },
+    };
+    sqlite3_stmt *ins;
+    assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO entity(kind,id,json,created,modified) VALUES(0,?,?,?,?)",
+                                        -1, &ins, NULL), SQLITE_OK);
+    for (size_t i = 0; i < 3; i++) {
+        sqlite3_bind_text(ins, 1, v1[i].id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 2, v1[i].json, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(ins, 3, v1[i].created);
+        sqlite3_bind_int64(ins, 4, v1[i].created);
+        assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
+        sqlite3_reset(ins);
+    }
+    sqlite3_finalize(ins);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=1", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+
+    char err[512] = "";
+    if (store_open(old, 0, &f->st, err, sizeof err))
+        fail_msg("upgrading a version 1 file: %s", err);
+    assert_int_equal(store_schema_version(f->st), (int)(sizeof sqlite_migrations / sizeof *sqlite_migrations));
+    rows r = { 0 };
+    list(f, "", &r); /* arrival order: by creation */
+    assert_int_equal(r.n, 3);
+    assert_string_equal(r.id[0], ORG_A);
+    assert_string_equal(r.id[1], ORG_B);
+    assert_string_equal(r.id[2], ORG_C);
+    list(f, "type=Skolenhet", &r); /* index rows were built */
+    assert_int_equal(r.n, 2);
+    list(f, "parent=" ORG_A, &r);
+    assert_int_equal(r.n, 2);
+    list(f, "sortkey=DisplayNameAsc", &r); /* sort rows too, in Swedish order */
+    assert_int_equal(r.n, 3);
+    assert_string_equal(r.id[0], ORG_C);
+    assert_string_equal(r.id[1], ORG_A);
+    assert_string_equal(r.id[2], ORG_B);
+    /* writes go on after the upgrade: a new one arrives last */
+    ingest_ok(f, K_ORGANISATION, json_pack("[o]", org(ORG_ROOT, "Mittköpings kommun", "Huvudman", NULL, NULL)),
+              T("2024-02-01T00:00:00Z"));
+    list(f, "", &r);
+    assert_int_equal(r.n, 4);
+    assert_string_equal(r.id[3], ORG_ROOT);
+    rows_clear(&r);
+    store_close(f->st);
+    f->st = NULL;
+    unlink(old);
+    char side[340];
+    snprintf(side, sizeof side, "%s-wal", old), unlink(side);
+    snprintf(side, sizeof side, "%s-shm", old), unlink(side);
+    /* the fixture's own file, reopened for teardown */
+    assert_int_equal(store_open(f->path, 1, &f->st, err, sizeof err), STORE_OK);
 }
 
 /* Filters and paging through the public route: query_parse → token → store. */
@@ -875,6 +958,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_paging_with_filter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_write_rolls_back_the_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_raw_sql, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upgrade_v1_file, setup, teardown),
     };
     int rc = cmocka_run_group_tests_name("store on SQLite", tests, NULL, NULL);
     pg_base = getenv("SKOLNAV_TEST_PG");
