@@ -173,20 +173,26 @@ static void hex(const unsigned char *h, char out[2 * STORE_DIGEST_LEN + 1])
 int store_copy(store *from, store *to, FILE *out, char *err, size_t errlen)
 {
     store_digest dst[NTABLES], src[NTABLES];
+    /* A new store has written one setting already: the version of its
+     * (empty) derived rows. The source's own comes with the copy, as its
+     * rows do; the rollback below puts it back when the copy stops. */
+    if (store_begin(to) || store_exec(to, "DELETE FROM setting WHERE k='rows_version'")) {
+        snprintf(err, errlen, "starting the copy: %s", store_errmsg(to));
+        store_rollback(to);
+        return STORE_ERR;
+    }
     if (store_digests(to, dst)) {
         snprintf(err, errlen, "reading the destination: %s", store_errmsg(to));
+        store_rollback(to);
         return STORE_ERR;
     }
     for (size_t t = 0; t < NTABLES; t++) {
         if (dst[t].rows) {
             snprintf(err, errlen, "the destination already holds data (%lld rows in %s); migrate into an empty store",
                      (long long)dst[t].rows, dst[t].table);
+            store_rollback(to);
             return STORE_ERR;
         }
-    }
-    if (store_begin(to)) {
-        snprintf(err, errlen, "starting the copy: %s", store_errmsg(to));
-        return STORE_ERR;
     }
     for (size_t t = 0; t < NTABLES; t++) {
         int64_t n = copy_table(from, to, t);
