@@ -45,7 +45,8 @@ demo: build
 check:
 	@scripts/deps test
 	@$(MAKE) --no-print-directory build asan
-	@tests/with-pg $(MAKE) --no-print-directory unit api api-pg
+	@# two cores: the suites run side by side, each one's output printed whole
+	@tests/with-pg $(MAKE) --no-print-directory -j2 --output-sync=target unit api api-pg
 	@$(MAKE) --no-print-directory fuzz-short
 
 # The store tests run on SQLite and on PostgreSQL in both builds.

@@ -695,8 +695,8 @@ def main():
         "scale": scale,
         "seed": seed,
         "wrk_secs": wrk_secs,
-        "db": BENCH_DB,
         "load_start": os.getloadavg()[0],
+        "db": BENCH_DB,
     }
     if BENCH_DB not in ("sqlite", "postgres"):
         raise BenchError(f"BENCH_DB={BENCH_DB}: use sqlite or postgres")

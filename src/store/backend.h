@@ -16,7 +16,6 @@ typedef struct store_ops {
     void (*close)(store *st);
     const char *(*errmsg)(store *st);
     int (*schema_version)(store *st);
-    int (*tune_bulk)(store *st, long cache_mb);
     int (*begin)(store *st);
     int (*commit)(store *st);
     void (*rollback)(store *st);
@@ -25,6 +24,10 @@ typedef struct store_ops {
     int (*entity_put)(store *st, int kind, const char *id, const char *json, const entity_rows *rows,
                       const entity_rows *old, int64_t created, int64_t modified, const char *source);
     int (*entity_delete)(store *st, int kind, const char *id, const entity_rows *old, int64_t at);
+    /* Moves an entity's derived rows from old to new (either NULL: none),
+     * writing only the rows that differ (rows_has_*). */
+    int (*entity_rows)(store *st, int kind, const char *id, const entity_rows *old, const entity_rows *new);
+    int (*tune_bulk)(store *st, long cache_mb);
     int (*orgtree_rebuild)(store *st);
     int (*list)(store *st, const query *q, long limit, store_row_fn fn, void *ctx);
     int (*fetch_ids)(store *st, int kind, const char *const *ids, size_t n, store_row_fn fn, void *ctx);
@@ -33,6 +36,7 @@ typedef struct store_ops {
     int (*display_names)(store *st, int kind, const char *const *ids, size_t n, store_name_fn fn, void *ctx);
     int (*deleted)(store *st, const query *q, long limit, store_tomb_fn fn, void *ctx);
     int (*prepare)(store *st, const char *sql, store_stmt **out);
+    int (*reset)(store_stmt *s);
     int (*bind_text)(store_stmt *s, int i, const char *v);
     int (*bind_int)(store_stmt *s, int i, int64_t v);
     int (*bind_null)(store_stmt *s, int i);

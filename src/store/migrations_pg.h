@@ -41,9 +41,8 @@ static const char *const pg_migrations[] = {
     "  full_access integer NOT NULL DEFAULT 0, created bigint NOT NULL, disabled integer NOT NULL DEFAULT 0);"
     "CREATE TABLE setting(k text COLLATE \"C\" PRIMARY KEY, v text NOT NULL);",
 
-    /* 2: as SQLite's step 2: entities in arrival order in per-kind ranges
-     * of an integer key (eid = kind << 40 | n), derived rows keyed by their
-     * values; the rows are rebuilt on open (rows_version is cleared). */
+    /* 2: as SQLite's 2: entities keyed by eid (kind << 40 | n, arrival
+     * order), derived rows keyed by value only, rebuilt on open. */
     "CREATE TABLE entity2(eid bigint PRIMARY KEY, kind integer NOT NULL, id text COLLATE \"C\" NOT NULL,"
     "  json text NOT NULL, display text, created bigint NOT NULL, modified bigint NOT NULL,"
     "  pstart text COLLATE \"C\", pend text COLLATE \"C\", source text);"
@@ -61,7 +60,7 @@ static const char *const pg_migrations[] = {
     "DROP INDEX sortidx_entity;"
     "DELETE FROM prel;"
     "DROP INDEX prel_source;"
-    "DELETE FROM setting WHERE k='rows_version';",
+    "DELETE FROM setting WHERE k='rows_version'",
 };
 
 /* Every table the migrations create (for `demo --force`, which starts over). */

@@ -307,8 +307,6 @@ void rows_free(entity_rows *r)
     memset(r, 0, sizeof *r);
 }
 
-/* ---- comparing two entities' rows (the store rewrites only the difference) */
-
 static int same_opt(const char *a, const char *b)
 {
     return a == b || (a && b && !strcmp(a, b));

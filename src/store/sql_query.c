@@ -5,13 +5,6 @@
 
 #include "util/timefmt.h"
 
-void sql_cursor_pack(unsigned char out[8], int64_t v)
-{
-    uint64_t u = (uint64_t)v ^ (1ull << 63);
-    for (int i = 0; i < 8; i++)
-        out[i] = (unsigned char)(u >> (56 - 8 * i));
-}
-
 void sqlq_init(sqlq *s, int dollar)
 {
     memset(s, 0, sizeof *s);

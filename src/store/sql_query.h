@@ -47,9 +47,6 @@ typedef struct sqlq {
     sortv_kind sortv; /* set by sql_list */
 } sqlq;
 
-/* The cursor bytes of an integer cursor column (SORTV_EID, SORTV_MODIFIED). */
-void sql_cursor_pack(unsigned char out[8], int64_t v);
-
 void sqlq_init(sqlq *s, int dollar);
 void sqlq_free(sqlq *s);
 void sqlq_text(sqlq *s, const char *v);

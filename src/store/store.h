@@ -122,6 +122,8 @@ typedef struct store_stmt store_stmt;
 /* A mistake in the SQL is reported here (SQLite) or by the first
  * store_step (PostgreSQL); check both. */
 int store_prepare(store *st, const char *sql, store_stmt **out);
+/* Makes a statement ready to run again (bindings kept until rebound). */
+int store_reset(store_stmt *s);
 int store_bind_text(store_stmt *s, int i, const char *v);
 int store_bind_int(store_stmt *s, int i, int64_t v);
 int store_bind_null(store_stmt *s, int i);

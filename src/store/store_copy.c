@@ -173,15 +173,13 @@ static void hex(const unsigned char *h, char out[2 * STORE_DIGEST_LEN + 1])
 int store_copy(store *from, store *to, FILE *out, char *err, size_t errlen)
 {
     store_digest dst[NTABLES], src[NTABLES];
-    /* A new store has written one setting already: the version of its
-     * (empty) derived rows. The source's own comes with the copy, as its
-     * rows do; the rollback below puts it back when the copy stops. */
-    if (store_begin(to) || store_exec(to, "DELETE FROM setting WHERE k='rows_version'")) {
+    if (store_begin(to)) {
         snprintf(err, errlen, "starting the copy: %s", store_errmsg(to));
-        store_rollback(to);
         return STORE_ERR;
     }
-    if (store_digests(to, dst)) {
+    /* A new store holds one setting, the rules its (no) derived rows were
+     * built by; the copy brings the source's rows and their rules. */
+    if (store_exec(to, "DELETE FROM setting WHERE k='rows_version'") || store_digests(to, dst)) {
         snprintf(err, errlen, "reading the destination: %s", store_errmsg(to));
         store_rollback(to);
         return STORE_ERR;

@@ -13,7 +13,6 @@
  * change-feed numbers then commit in order, and an ingest's "does it exist"
  * checks cannot race another node's insert. Readers never wait for it.
  */
-#include <jansson.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,12 +22,11 @@
 #include "store/migrations_pg.h"
 #include "store/sql_query.h"
 #include "util/buf.h"
-#include "util/collate.h"
 
 #define LOCK_MIGRATE "7593021001"  /* advisory lock keys ("skolnav" in spirit) */
 #define LOCK_WRITE "7593021002"
 #define PIPE_MAX 256               /* queued writes before their results are read */
-#define MAX_ARGS 12               /* parameters of the longest statement (put: 11) */
+#define MAX_ARGS 12
 
 struct store {
     const store_ops *ops; /* first: see backend.h */
@@ -151,7 +149,6 @@ static int drain(store *st)
 }
 
 static int prepare_all(store *st);
-static int rows_refresh(store *st);
 
 /* Before any statement whose result is needed now. A connection lost
  * between transactions (a restarted or failed-over server) is opened
@@ -183,39 +180,28 @@ typedef struct pgargs {
     int n;
 } pgargs;
 
-/* The next parameter slot (a statement with more is a bug in this file). */
-static int slot(pgargs *a)
-{
-    if (a->n >= MAX_ARGS) {
-        fprintf(stderr, "skolnav: a store statement has more than %d parameters\n", MAX_ARGS);
-        abort();
-    }
-    return a->n++;
-}
-
 static void a_text(pgargs *a, const char *s)
 {
-    int i = slot(a);
-    a->v[i] = s;
-    a->len[i] = 0;
-    a->fmt[i] = 0;
+    if (a->n >= MAX_ARGS)
+        abort(); /* a statement with more parameters than MAX_ARGS: a bug here */
+    a->v[a->n] = s;
+    a->len[a->n] = 0;
+    a->fmt[a->n] = 0;
+    a->n++;
 }
 
 static void a_int(pgargs *a, int64_t x)
 {
-    int i = slot(a);
-    snprintf(a->num[i], sizeof a->num[i], "%lld", (long long)x);
-    a->v[i] = a->num[i];
-    a->len[i] = 0;
-    a->fmt[i] = 0;
+    snprintf(a->num[a->n], sizeof a->num[a->n], "%lld", (long long)x);
+    a_text(a, a->num[a->n]);
 }
 
 static void a_blob(pgargs *a, const void *p, size_t n)
 {
-    int i = slot(a);
-    a->v[i] = n ? p : "";
-    a->len[i] = (int)n;
-    a->fmt[i] = 1;
+    a->v[a->n] = n ? p : "";
+    a->len[a->n] = (int)n;
+    a->fmt[a->n] = 1;
+    a->n++;
 }
 
 static int queue(store *st, const char *stmt, const pgargs *a)
@@ -360,13 +346,11 @@ static int migrate(store *st, int create)
 }
 
 static const struct { const char *name, *sql; } statements[] = {
-    /* a new entity takes the next key of its kind's range (writers hold
-     * the write lock, so max + 1 cannot be taken twice) */
     { "put", "INSERT INTO entity(eid,kind,id,json,display,created,modified,pstart,pend,source)"
              " VALUES((SELECT coalesce(max(eid), $10) FROM entity WHERE eid >= $10 AND eid < $11) + 1,"
              " $1,$2,$3,$4,$5,$6,$7,$8,$9)" },
-    { "upd", "UPDATE entity SET json=$3, display=$4, created=$5, modified=$6, pstart=$7, pend=$8,"
-             " source=$9 WHERE kind=$1 AND id=$2" },
+    { "upd", "UPDATE entity SET json=$3, display=$4, created=$5, modified=$6, pstart=$7, pend=$8, source=$9"
+             " WHERE kind=$1 AND id=$2" },
     { "meta", "SELECT created, modified FROM entity WHERE kind=$1 AND id=$2" },
     { "meta_json", "SELECT created, modified, json, source FROM entity WHERE kind=$1 AND id=$2" },
     { "exists", "SELECT 1 FROM entity WHERE kind=$1 AND id=$2" },
@@ -379,8 +363,6 @@ static const struct { const char *name, *sql; } statements[] = {
     { "ins_prel", "INSERT INTO prel(skind,sid,type,org,person,pstart,pend) VALUES($1,$2,$3,$4,$5,$6,$7)" },
     { "ins_change", "INSERT INTO changes(kind,id,op,at) VALUES($1,$2,$3,$4)" },
     { "ins_tomb", "INSERT INTO tombstone(kind,id,at) VALUES($1,$2,$3)" },
-    { "upd_cols", "UPDATE entity SET display=$1, pstart=$2, pend=$3 WHERE eid=$4" },
-    { "refresh_sel", "SELECT eid, kind, id, json, modified FROM entity WHERE eid > $1 ORDER BY eid LIMIT 2000" },
 };
 
 static int prepare_all(store *st)
@@ -434,7 +416,7 @@ int pg_store_open(const char *url, int create, store **out, char *err, size_t er
     store *st = xcalloc(1, sizeof *st);
     st->ops = &pg_ops;
     st->conn = c;
-    if (pg_exec(st, "SET TIME ZONE 'UTC'") || migrate(st, create) || prepare_all(st) || rows_refresh(st)) {
+    if (pg_exec(st, "SET TIME ZONE 'UTC'") || migrate(st, create) || prepare_all(st)) {
         char shown[512];
         redact(url, shown, sizeof shown);
         snprintf(err, errlen, "database '%s': %s", shown, st->err);
@@ -472,15 +454,6 @@ int pg_store_remove(const char *url, char *err, size_t errlen)
         snprintf(err, errlen, "removing the skolnav tables: %s", st.err);
     PQfinish(c);
     return rc;
-}
-
-/* PostgreSQL's caches are the server's (shared_buffers); nothing to tune
- * per connection. */
-static int pg_tune_bulk(store *st, long cache_mb)
-{
-    (void)st;
-    (void)cache_mb;
-    return STORE_OK;
 }
 
 static void pg_close(store *st)
@@ -565,7 +538,7 @@ static void a_opt(pgargs *a, const char *v)
     a_text(a, v); /* a NULL value pointer is SQL NULL to libpq */
 }
 
-static int idx_row_op(store *st, const char *stmt, int kind, const char *id, const idx_row *x)
+static int idx_op(store *st, const char *stmt, int kind, const char *id, const idx_row *x)
 {
     pgargs a;
     key_args(&a, kind, id);
@@ -574,7 +547,7 @@ static int idx_row_op(store *st, const char *stmt, int kind, const char *id, con
     return queue(st, stmt, &a);
 }
 
-static int sort_row_op(store *st, const char *stmt, int kind, const char *id, const sort_row *x)
+static int sort_op(store *st, const char *stmt, int kind, const char *id, const sort_row *x)
 {
     pgargs a;
     key_args(&a, kind, id);
@@ -583,7 +556,7 @@ static int sort_row_op(store *st, const char *stmt, int kind, const char *id, co
     return queue(st, stmt, &a);
 }
 
-static int prel_row_op(store *st, const char *stmt, int kind, const char *id, const prel_row *x, int insert)
+static int prel_op(store *st, const char *stmt, int kind, const char *id, const prel_row *x, int insert)
 {
     pgargs a;
     key_args(&a, kind, id);
@@ -597,27 +570,25 @@ static int prel_row_op(store *st, const char *stmt, int kind, const char *id, co
     return queue(st, stmt, &a);
 }
 
-/* Moves an entity's derived rows from `old` to `new` (either NULL: none),
- * writing only the rows that differ, as the SQLite backend does. */
-static int sync_rows(store *st, int kind, const char *id, const entity_rows *old, const entity_rows *new)
+static int pg_entity_rows(store *st, int kind, const char *id, const entity_rows *old, const entity_rows *new)
 {
     for (size_t i = 0; old && i < old->nidx; i++)
-        if (!rows_has_idx(new, &old->idx[i]) && idx_row_op(st, "del_idx", kind, id, &old->idx[i]))
+        if (!rows_has_idx(new, &old->idx[i]) && idx_op(st, "del_idx", kind, id, &old->idx[i]))
             return STORE_ERR;
     for (size_t i = 0; old && i < old->nsort; i++)
-        if (!rows_has_sort(new, &old->sort[i]) && sort_row_op(st, "del_sort", kind, id, &old->sort[i]))
+        if (!rows_has_sort(new, &old->sort[i]) && sort_op(st, "del_sort", kind, id, &old->sort[i]))
             return STORE_ERR;
     for (size_t i = 0; old && i < old->nprel; i++)
-        if (!rows_has_prel(new, &old->prel[i]) && prel_row_op(st, "del_prel", kind, id, &old->prel[i], 0))
+        if (!rows_has_prel(new, &old->prel[i]) && prel_op(st, "del_prel", kind, id, &old->prel[i], 0))
             return STORE_ERR;
     for (size_t i = 0; new && i < new->nidx; i++)
-        if (!rows_has_idx(old, &new->idx[i]) && idx_row_op(st, "ins_idx", kind, id, &new->idx[i]))
+        if (!rows_has_idx(old, &new->idx[i]) && idx_op(st, "ins_idx", kind, id, &new->idx[i]))
             return STORE_ERR;
     for (size_t i = 0; new && i < new->nsort; i++)
-        if (!rows_has_sort(old, &new->sort[i]) && sort_row_op(st, "ins_sort", kind, id, &new->sort[i]))
+        if (!rows_has_sort(old, &new->sort[i]) && sort_op(st, "ins_sort", kind, id, &new->sort[i]))
             return STORE_ERR;
     for (size_t i = 0; new && i < new->nprel; i++)
-        if (!rows_has_prel(old, &new->prel[i]) && prel_row_op(st, "ins_prel", kind, id, &new->prel[i], 1))
+        if (!rows_has_prel(old, &new->prel[i]) && prel_op(st, "ins_prel", kind, id, &new->prel[i], 1))
             return STORE_ERR;
     return STORE_OK;
 }
@@ -631,8 +602,6 @@ static int add_change(store *st, int kind, const char *id, const char *op, int64
     return queue(st, "ins_change", &a);
 }
 
-/* An update is queued without reading how many rows it changed: ingest
- * updates only what it found in the same transaction, under the lock. */
 static int pg_entity_put(store *st, int kind, const char *id, const char *json, const entity_rows *r,
                          const entity_rows *old, int64_t created, int64_t modified, const char *source)
 {
@@ -649,7 +618,7 @@ static int pg_entity_put(store *st, int kind, const char *id, const char *json, 
         a_int(&a, EID_BASE(kind));
         a_int(&a, EID_BASE(kind + 1));
     }
-    if (queue(st, old ? "upd" : "put", &a) || sync_rows(st, kind, id, old, r))
+    if (queue(st, old ? "upd" : "put", &a) || pg_entity_rows(st, kind, id, old, r))
         return STORE_ERR;
     return add_change(st, kind, id, old ? "update" : "create", modified);
 }
@@ -658,7 +627,7 @@ static int pg_entity_delete(store *st, int kind, const char *id, const entity_ro
 {
     pgargs a;
     key_args(&a, kind, id);
-    if (queue(st, "del_e", &a) || sync_rows(st, kind, id, old, NULL))
+    if (queue(st, "del_e", &a) || pg_entity_rows(st, kind, id, old, NULL))
         return STORE_ERR;
     a_int(&a, at);
     if (queue(st, "ins_tomb", &a))
@@ -666,84 +635,11 @@ static int pg_entity_delete(store *st, int kind, const char *id, const entity_ro
     return add_change(st, kind, id, "delete", at);
 }
 
-/* Rebuilds the derived rows of the entities after eid `after`, one chunk;
- * returns the last eid done, 0 when none was left, -1 on error. */
-static int64_t refresh_chunk(store *st, int64_t after)
+/* PostgreSQL sizes its own buffers; a bulk load needs nothing more. */
+static int pg_tune_bulk(store *st, long cache_mb)
 {
-    pgargs a = { .n = 0 };
-    a_int(&a, after);
-    PGresult *r = run_now(st, "refresh_sel", &a, "reading entities to rebuild their rows");
-    if (!r)
-        return -1;
-    int64_t last = 0;
-    for (int i = 0; i < PQntuples(r); i++) {
-        last = cell_int(r, i, 0);
-        int kind = (int)cell_int(r, i, 1);
-        const char *id = PQgetvalue(r, i, 2);
-        json_t *e = json_loads(PQgetvalue(r, i, 3), 0, NULL);
-        if (!e || !model_kind(kind)) {
-            json_decref(e);
-            snprintf(st->err, sizeof st->err, "rebuilding index rows: entity %s holds no valid JSON", id);
-            PQclear(r);
-            return -1;
-        }
-        entity_rows rows;
-        rows_build(kind, e, cell_int(r, i, 4), &rows);
-        json_decref(e);
-        pgargs u = { .n = 0 };
-        a_opt(&u, rows.display);
-        a_opt(&u, rows.pstart);
-        a_opt(&u, rows.pend);
-        a_int(&u, last);
-        int rc = queue(st, "upd_cols", &u) || sync_rows(st, kind, id, NULL, &rows);
-        rows_free(&rows);
-        if (rc) {
-            PQclear(r);
-            return -1;
-        }
-    }
-    PQclear(r);
-    return last;
-}
-
-static int pg_orgtree_rebuild(store *st);
-
-/* The derived rows follow from an entity's JSON, rows_build's rules and the
- * collation rules; when the last two are not those the rows were built
- * with (an upgrade of skolnav or of ICU), build them again in one
- * transaction. Under the write lock, so of nodes starting together one
- * rebuilds and the others find the rows current. */
-static int rows_refresh(store *st)
-{
-    char want[96], coll[64];
-    collate_version(coll, sizeof coll);
-    snprintf(want, sizeof want, "%d/%s", ROWS_VERSION, coll);
-    for (int locked = 0; locked < 2; locked++) {
-        char *have = NULL;
-        int rc = store_setting_get(st, "rows_version", &have);
-        int same = rc == STORE_OK && !strcmp(have, want);
-        free(have);
-        if (rc == STORE_ERR || same) {
-            if (locked)
-                store_rollback(st);
-            return rc == STORE_ERR ? STORE_ERR : STORE_OK;
-        }
-        if (!locked && store_begin(st))
-            return STORE_ERR;
-    }
-    int rc = pg_exec(st, "DELETE FROM idx; DELETE FROM sortidx; DELETE FROM prel");
-    for (int64_t at = 0; !rc;) {
-        int64_t last = refresh_chunk(st, at);
-        if (last < 0)
-            rc = STORE_ERR;
-        if (last <= 0)
-            break;
-        at = last;
-    }
-    if (rc || pg_orgtree_rebuild(st) || store_setting_set(st, "rows_version", want) || store_commit(st)) {
-        store_rollback(st);
-        return STORE_ERR;
-    }
+    (void)st;
+    (void)cache_mb;
     return STORE_OK;
 }
 
@@ -797,8 +693,16 @@ static PGresult *run_q(store *st, const sqlq *q, int binary)
     return r;
 }
 
-/* Rows of a built query; the cursor column (q->sortv) comes as sort key
- * bytes or as an integer packed into cursor bytes. */
+/* A binary bigint (8 bytes, big-endian two's complement) as a cursor: the
+ * sign bit flipped, as the SQLite backend packs it (sql_query.h). */
+static void pack_int(unsigned char out[8], const char *v, int len)
+{
+    memset(out, 0, 8);
+    if (len == 8)
+        memcpy(out, v, 8);
+    out[0] ^= 0x80;
+}
+
 static int rows_loop(store *st, const sqlq *q, store_row_fn fn, void *ctx)
 {
     PGresult *r = run_q(st, q, 1);
@@ -812,17 +716,18 @@ static int rows_loop(store *st, const sqlq *q, store_row_fn fn, void *ctx)
             .json = PQgetvalue(r, i, 1),
             .jsonlen = (size_t)PQgetlength(r, i, 1),
         };
-        if (q->sortv == SORTV_BLOB) {
+        switch (q->sortv) {
+        case SORTV_NONE:
+            break;
+        case SORTV_BLOB:
             row.sortv = (const unsigned char *)PQgetvalue(r, i, 2);
             row.sortvlen = (size_t)PQgetlength(r, i, 2);
-        } else if (q->sortv != SORTV_NONE) {
-            /* binary int8: big-endian */
-            const unsigned char *b = (const unsigned char *)PQgetvalue(r, i, 2);
-            uint64_t u = 0;
-            for (int k = 0; k < 8 && PQgetlength(r, i, 2) == 8; k++)
-                u = u << 8 | b[k];
-            sql_cursor_pack(packed, (int64_t)u);
+            break;
+        case SORTV_EID:
+        case SORTV_MODIFIED:
+            pack_int(packed, PQgetvalue(r, i, 2), PQgetlength(r, i, 2));
             row.sortv = packed, row.sortvlen = 8;
+            break;
         }
         stop = fn(ctx, &row);
     }
@@ -962,6 +867,15 @@ static int bind_raw(store_stmt *s, int i, const void *v, size_t n, int fmt)
     return 0;
 }
 
+static void finish(store_stmt *s);
+
+static int pg_reset(store_stmt *s)
+{
+    finish(s);
+    s->started = s->done = 0;
+    return 0;
+}
+
 static int pg_bind_text(store_stmt *s, int i, const char *v)
 {
     return bind_raw(s, i, v, v ? strlen(v) : 0, 0);
@@ -1087,7 +1001,6 @@ static const store_ops pg_ops = {
     .close = pg_close,
     .errmsg = pg_errmsg,
     .schema_version = pg_schema_version,
-    .tune_bulk = pg_tune_bulk,
     .begin = pg_begin,
     .commit = pg_commit,
     .rollback = pg_rollback,
@@ -1095,6 +1008,8 @@ static const store_ops pg_ops = {
     .entity_exists = pg_entity_exists,
     .entity_put = pg_entity_put,
     .entity_delete = pg_entity_delete,
+    .entity_rows = pg_entity_rows,
+    .tune_bulk = pg_tune_bulk,
     .orgtree_rebuild = pg_orgtree_rebuild,
     .list = pg_list,
     .fetch_ids = pg_fetch_ids,
@@ -1102,6 +1017,7 @@ static const store_ops pg_ops = {
     .display_names = pg_display_names,
     .deleted = pg_deleted,
     .prepare = pg_prepare,
+    .reset = pg_reset,
     .bind_text = pg_bind_text,
     .bind_int = pg_bind_int,
     .bind_null = pg_bind_null,

@@ -10,14 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "store/backend.h"
 #include "store/migrations.h"
 #include "store/sql_query.h"
 #include "store/store.h"
 #include "util/buf.h"
-#include "util/collate.h"
 
 struct store {
     const store_ops *ops; /* first: see backend.h */
@@ -123,8 +120,6 @@ static int prepare_all(store *st)
            prep(st, "INSERT INTO tombstone(kind,id,at) VALUES(?,?,?)", &st->ins_tomb);
 }
 
-static int rows_refresh(store *st);
-
 int sqlite_store_exists(const char *path)
 {
     return access(path, F_OK) == 0;
@@ -166,7 +161,7 @@ int sqlite_store_open(const char *path, int create, store **out, char *err, size
     const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;"
                           " PRAGMA cache_size=-8192; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=0";
     if (store_exec(st, pragmas) ||
-        migrate(st) || prepare_all(st) || rows_refresh(st)) {
+        migrate(st) || prepare_all(st)) {
         snprintf(err, errlen, "database '%s': %s", path, st->err);
         store_close(st);
         return STORE_ERR;
@@ -183,7 +178,7 @@ static int sq_tune_bulk(store *st, long cache_mb)
      * page changed by many batches reach the main file once. */
     snprintf(sql, sizeof sql, "PRAGMA cache_size=-%ld; PRAGMA wal_autocheckpoint=%ld", cache_mb * 1024,
              cache_mb * 64);
-    return store_exec(st, sql);
+    return sq_exec(st, sql);
 }
 
 static void sq_close(store *st)
@@ -302,7 +297,7 @@ static int prel_row_op(store *st, sqlite3_stmt *s, int kind, const char *id, con
 /* Moves an entity's derived rows from `old` (NULL: none) to `new` (NULL:
  * none), touching only the rows that differ: an update that renames a
  * pupil rewrites its name rows, not its relations. */
-static int sync_rows(store *st, int kind, const char *id, const entity_rows *old, const entity_rows *new)
+static int sq_entity_rows(store *st, int kind, const char *id, const entity_rows *old, const entity_rows *new)
 {
     for (size_t i = 0; old && i < old->nidx; i++)
         if (!rows_has_idx(new, &old->idx[i]) && idx_row_op(st, st->del_idx, kind, id, &old->idx[i]))
@@ -355,7 +350,7 @@ static int sq_entity_put(store *st, int kind, const char *id, const char *json, 
         snprintf(st->err, sizeof st->err, "updating %s: it does not exist", id);
         return STORE_ERR;
     }
-    if (sync_rows(st, kind, id, old, r))
+    if (sq_entity_rows(st, kind, id, old, r))
         return STORE_ERR;
     return add_change(st, kind, id, old ? "update" : "create", modified);
 }
@@ -363,92 +358,13 @@ static int sq_entity_put(store *st, int kind, const char *id, const char *json, 
 static int sq_entity_delete(store *st, int kind, const char *id, const entity_rows *old, int64_t at)
 {
     bind_kind_id(st->del_e, kind, id);
-    if (run(st, st->del_e, "deleting an entity") || sync_rows(st, kind, id, old, NULL))
+    if (run(st, st->del_e, "deleting an entity") || sq_entity_rows(st, kind, id, old, NULL))
         return STORE_ERR;
     bind_kind_id(st->ins_tomb, kind, id);
     sqlite3_bind_int64(st->ins_tomb, 3, at);
     if (run(st, st->ins_tomb, "writing a tombstone"))
         return STORE_ERR;
     return add_change(st, kind, id, "delete", at);
-}
-
-/* Rebuilds the derived rows of the entities from eid `after` on, a chunk at
- * a time (the scan restarts after each chunk, so the writes never disturb
- * it). Returns the last eid done, 0 when none was left, -1 on error. */
-static int64_t refresh_chunk(store *st, sqlite3_stmt *sel, sqlite3_stmt *upd, int64_t after)
-{
-    int64_t last = 0;
-    sqlite3_bind_int64(sel, 1, after);
-    while (sqlite3_step(sel) == SQLITE_ROW) {
-        last = sqlite3_column_int64(sel, 0);
-        int kind = sqlite3_column_int(sel, 1);
-        const char *id = (const char *)sqlite3_column_text(sel, 2);
-        json_t *e = json_loads((const char *)sqlite3_column_text(sel, 3), 0, NULL);
-        if (!e || !model_kind(kind)) {
-            json_decref(e);
-            snprintf(st->err, sizeof st->err, "rebuilding index rows: entity %s holds no valid JSON", id);
-            sqlite3_reset(sel);
-            return -1;
-        }
-        entity_rows r;
-        rows_build(kind, e, sqlite3_column_int64(sel, 4), &r);
-        json_decref(e);
-        bind_opt(upd, 1, r.display);
-        bind_opt(upd, 2, r.pstart);
-        bind_opt(upd, 3, r.pend);
-        sqlite3_bind_int64(upd, 4, last);
-        int rc = run(st, upd, "rebuilding entity columns") || sync_rows(st, kind, id, NULL, &r);
-        rows_free(&r);
-        if (rc) {
-            sqlite3_reset(sel);
-            return -1;
-        }
-    }
-    sqlite3_reset(sel);
-    return last;
-}
-
-/* The derived rows are a function of an entity's JSON, of rows_build's
- * rules and of the collation rules: when the last two are not those the
- * rows were built with (an upgrade of skolnav or of ICU), build them again,
- * in one transaction. */
-static int rows_refresh(store *st)
-{
-    char want[96], coll[64];
-    collate_version(coll, sizeof coll);
-    snprintf(want, sizeof want, "%d/%s", ROWS_VERSION, coll);
-    for (int locked = 0; locked < 2; locked++) {
-        char *have = NULL;
-        int rc = store_setting_get(st, "rows_version", &have);
-        int same = rc == STORE_OK && !strcmp(have, want);
-        free(have);
-        if (rc == STORE_ERR || same) {
-            if (locked)
-                store_rollback(st);
-            return rc == STORE_ERR ? STORE_ERR : STORE_OK;
-        }
-        if (!locked && store_begin(st))
-            return STORE_ERR;
-    }
-    sqlite3_stmt *sel = NULL, *upd = NULL;
-    int rc = store_exec(st, "DELETE FROM idx; DELETE FROM sortidx; DELETE FROM prel") ||
-             prep(st, "SELECT eid, kind, id, json, modified FROM entity WHERE eid > ? ORDER BY eid LIMIT 2000", &sel) ||
-             prep(st, "UPDATE entity SET display=?, pstart=?, pend=? WHERE eid=?", &upd);
-    for (int64_t at = 0; !rc;) {
-        int64_t last = refresh_chunk(st, sel, upd, at);
-        if (last < 0)
-            rc = STORE_ERR;
-        if (last <= 0)
-            break;
-        at = last;
-    }
-    sqlite3_finalize(sel);
-    sqlite3_finalize(upd);
-    if (rc || store_orgtree_rebuild(st) || store_setting_set(st, "rows_version", want) || store_commit(st)) {
-        store_rollback(st);
-        return STORE_ERR;
-    }
-    return STORE_OK;
 }
 
 static int sq_orgtree_rebuild(store *st)
@@ -483,6 +399,13 @@ static int prepare_q(store *st, sqlq *q, sqlite3_stmt **out)
     return STORE_OK;
 }
 
+static void pack_int(unsigned char *out, int64_t v)
+{
+    uint64_t u = (uint64_t)v ^ (1ull << 63);
+    for (int i = 0; i < 8; i++)
+        out[i] = (unsigned char)(u >> (56 - 8 * i));
+}
+
 static int rows_loop(store *st, sqlq *q, store_row_fn fn, void *ctx)
 {
     sqlite3_stmt *s;
@@ -505,7 +428,7 @@ static int rows_loop(store *st, sqlq *q, store_row_fn fn, void *ctx)
             break;
         case SORTV_EID:
         case SORTV_MODIFIED:
-            sql_cursor_pack(packed, sqlite3_column_int64(s, 2));
+            pack_int(packed, sqlite3_column_int64(s, 2));
             row.sortv = packed, row.sortvlen = 8;
             break;
         }
@@ -625,6 +548,12 @@ static int sq_prepare(store *st, const char *sql, store_stmt **out)
     return STORE_OK;
 }
 
+static int sq_reset(store_stmt *s)
+{
+    sqlite3_reset(s->s);
+    return 0;
+}
+
 static int sq_bind_text(store_stmt *s, int i, const char *v)
 {
     return sqlite3_bind_text(s->s, i, v, -1, SQLITE_TRANSIENT) == SQLITE_OK ? 0 : -1;
@@ -699,7 +628,6 @@ static const store_ops sqlite_ops = {
     .close = sq_close,
     .errmsg = sq_errmsg,
     .schema_version = sq_schema_version,
-    .tune_bulk = sq_tune_bulk,
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
@@ -707,6 +635,8 @@ static const store_ops sqlite_ops = {
     .entity_exists = sq_entity_exists,
     .entity_put = sq_entity_put,
     .entity_delete = sq_entity_delete,
+    .entity_rows = sq_entity_rows,
+    .tune_bulk = sq_tune_bulk,
     .orgtree_rebuild = sq_orgtree_rebuild,
     .list = sq_list,
     .fetch_ids = sq_fetch_ids,
@@ -714,6 +644,7 @@ static const store_ops sqlite_ops = {
     .display_names = sq_display_names,
     .deleted = sq_deleted,
     .prepare = sq_prepare,
+    .reset = sq_reset,
     .bind_text = sq_bind_text,
     .bind_int = sq_bind_int,
     .bind_null = sq_bind_null,

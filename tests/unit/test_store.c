@@ -958,9 +958,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_paging_with_filter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_write_rolls_back_the_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_raw_sql, setup, teardown),
+    };
+    /* version 1 files are SQLite files: PostgreSQL stores began at the
+     * current layout */
+    const struct CMUnitTest sqlite_only[] = {
         cmocka_unit_test_setup_teardown(test_upgrade_v1_file, setup, teardown),
     };
     int rc = cmocka_run_group_tests_name("store on SQLite", tests, NULL, NULL);
+    rc |= cmocka_run_group_tests_name("store on SQLite: upgrades", sqlite_only, NULL, NULL);
     pg_base = getenv("SKOLNAV_TEST_PG");
     if (pg_base && *pg_base) {
         on_pg = 1;
