@@ -160,9 +160,9 @@ static void pred_meta(sqlq *s, int kind, const param *p, const char *v)
     if (p->op == Q_MODIFIED_GT) {
         /* The incremental read ("what changed since"): through the
          * (kind, modified) index, so its cost follows the number of
-         * changes, not the size of the store; written as a set of ids the
-         * planners walk in id order instead of scanning every entity. */
-        buf_printf(&s->sql, "e.id IN (SELECT m.id FROM entity m WHERE m.kind=%d AND m.modified > ", kind);
+         * changes, not the size of the store; written as a set of keys
+         * the planners walk in key order instead of scanning the kind. */
+        buf_printf(&s->sql, "e.eid IN (SELECT m.eid FROM entity m WHERE m.kind=%d AND m.modified > ", kind);
         sqlq_int(s, ms);
         buf_addc(&s->sql, ')');
         return;

@@ -127,6 +127,8 @@ int store_setting_init(store *st, const char *key, const char *value, char **out
  * finalize it) before running another on the same store: PostgreSQL
  * streams the rows of one statement at a time over the connection. */
 typedef struct store_stmt store_stmt;
+/* A mistake in the SQL is reported here (SQLite) or by the first
+ * store_step (PostgreSQL); check both. */
 int store_prepare(store *st, const char *sql, store_stmt **out);
 /* Makes a statement ready to run again with new bindings (a binding not
  * made again keeps its value). */

@@ -896,6 +896,56 @@ static void test_refused_write_rolls_back_the_batch(void **state)
     free(m.json);
 }
 
+/* The raw-SQL API behaves the same on both backends: "?" placeholders
+ * (not inside quotes), text, integers, NULL and bytes with zeros. */
+static void test_raw_sql(void **state)
+{
+    fixture *f = *state;
+    store_stmt *s;
+    assert_int_equal(store_prepare(f->st, "SELECT '?', ?, ? + 1, ?", &s), STORE_OK);
+    assert_int_equal(store_bind_text(s, 1, "a'b"), 0);
+    assert_int_equal(store_bind_int(s, 2, 41), 0);
+    assert_int_equal(store_bind_null(s, 3), 0);
+    assert_int_equal(store_step(s), 1);
+    assert_string_equal(store_col_text(s, 0), "?");
+    assert_string_equal(store_col_text(s, 1), "a'b");
+    assert_int_equal(store_col_int(s, 2), 42);
+    assert_true(store_col_is_null(s, 3));
+    assert_false(store_col_is_null(s, 1));
+    assert_int_equal(store_step(s), 0);
+    store_finalize(s);
+
+    static const unsigned char bytes[] = { 0x00, 0xff, 0x27, 0x5c, 0x00, 0x80 };
+    assert_int_equal(store_prepare(f->st, "INSERT INTO sortidx(kind, skey, v, id) VALUES(?, ?, ?, ?)", &s), STORE_OK);
+    store_bind_int(s, 1, K_PERSON);
+    store_bind_text(s, 2, "raw");
+    store_bind_blob(s, 3, bytes, sizeof bytes);
+    store_bind_text(s, 4, TU_UUID1);
+    assert_int_equal(store_step(s), 0);
+    store_finalize(s);
+    assert_int_equal(store_prepare(f->st, "SELECT v FROM sortidx WHERE skey = 'raw'", &s), STORE_OK);
+    assert_int_equal(store_step(s), 1);
+    size_t n = 0;
+    const void *v = store_col_blob(s, 0, &n);
+    assert_int_equal(n, sizeof bytes);
+    assert_memory_equal(v, bytes, sizeof bytes);
+    assert_int_equal(store_step(s), 0);
+    store_finalize(s);
+
+    /* an error names itself and leaves the store usable; an unfinished
+     * statement can be finalized early */
+    int prc = store_prepare(f->st, "SELECT no_such_column FROM sortidx", &s);
+    if (prc == STORE_OK) {
+        assert_int_equal(store_step(s), -1);
+        store_finalize(s);
+    }
+    assert_non_null(strstr(store_errmsg(f->st), "no_such_column"));
+    assert_int_equal(store_prepare(f->st, "SELECT skey FROM sortidx", &s), STORE_OK);
+    assert_int_equal(store_step(s), 1);
+    store_finalize(s);
+    assert_int_equal(store_entity_exists(f->st, K_PERSON, TU_UUID1), STORE_NOTFOUND);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -907,6 +957,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_keyset_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paging_with_filter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_write_rolls_back_the_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_raw_sql, setup, teardown),
     };
     /* version 1 files are SQLite files: PostgreSQL stores began at the
      * current layout */
