@@ -24,8 +24,8 @@ int write_create(request *rq, const kind_desc *k, response *rs, api_error *e);
 /* DELETE /{kind}/{id}: 204, leaving a tombstone. */
 int write_delete(request *rq, const kind_desc *k, const char *id, response *rs, api_error *e);
 
-/* Whether this client may write entities of kind k. The one place the
- * access view (issue 5) decides it; until then only full-access clients. */
+/* Whether this client may write entities of kind k: full access, or the
+ * write permission of its grant (the access view checks the kind). */
 int write_allowed(const client *cl, const kind_desc *k);
 
 #endif
