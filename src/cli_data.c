@@ -89,6 +89,12 @@ int cmd_demo(int argc, char **argv)
         fprintf(stderr, "skolnav demo: %s\n", store_errmsg(st));
     else
         rc = demo_generate(st, &o, stdout);
+    /* PostgreSQL plans from statistics that a bulk load leaves stale until
+     * autovacuum comes by; SQLite plans without them. */
+    if (!rc && !strcmp(store_backend(st), "postgresql") && store_exec(st, "ANALYZE")) {
+        fprintf(stderr, "skolnav demo: updating the planner's statistics: %s\n", store_errmsg(st));
+        rc = -1;
+    }
     store_close(st);
     if (rc) {
         fprintf(stderr, "skolnav demo: generating the demo data failed\n");

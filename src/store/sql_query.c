@@ -381,6 +381,11 @@ static int list_source(const query *q, sqlq *s)
         sqlq_int(s, from);
         add(s, " AND e.eid < ");
         sqlq_int(s, EID_BASE(kind + 1));
+        /* The range implies the kind; PostgreSQL's planner needs it said to
+         * join a filter's ids through (kind, id). SQLite's would take it
+         * as a reason to leave the range scan. */
+        if (s->dollar)
+            buf_printf(&s->sql, " AND e.kind=%d", kind);
         return 0;
     }
     if (sk->src == S_MODIFIED) {
