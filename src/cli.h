@@ -14,7 +14,7 @@ typedef struct cli_optdef {
 } cli_optdef;
 
 typedef struct cli_args {
-    const char *val[16]; /* value of each optdef (flags: "1" when present) */
+    const char *val[32]; /* value of each optdef (flags: "1" when present) */
     const char *pos[CLI_MAX_POS];
     size_t npos;
 } cli_args;
@@ -28,5 +28,7 @@ int cmd_client(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
+int cmd_source(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 
 #endif

@@ -8,7 +8,11 @@ typedef struct server_opts {
     const char *listen;    /* "127.0.0.1:8080" */
     const char *base_path; /* "/v2.0" */
     int threads;           /* 0 = a sensible default */
+    const char *ingest_listen; /* the push ingest API's address, NULL = off */
+    long long ingest_max_body; /* its body limit in bytes, 0 = INGEST_DEFAULT_MAX_BODY */
 } server_opts;
+
+#define INGEST_DEFAULT_MAX_BODY (256LL * 1024 * 1024)
 
 /* Serves until SIGINT or SIGTERM, then finishes in-flight requests.
  * Returns 0 on a clean stop, 1 when the server could not start. */
