@@ -108,7 +108,7 @@ static int cmd_serve(int argc, char **argv)
 
 static int cmd_migrate(int argc, char **argv)
 {
-    static const cli_optdef defs[] = { { "--db", 1 }, { 0 } };
+    static const cli_optdef defs[] = { { "--db", 1 }, { "--create", 0 }, { 0 } };
     cli_args a;
     if (cli_parse("migrate", argc, argv, defs, &a))
         return 2;
@@ -119,7 +119,7 @@ static int cmd_migrate(int argc, char **argv)
     }
     char err[512];
     store *st;
-    if (store_open(db, 0, &st, err, sizeof err)) {
+    if (store_open(db, cli_get(&a, defs, "--create") != NULL, &st, err, sizeof err)) {
         fprintf(stderr, "skolnav migrate: %s\n", err);
         return 1;
     }
@@ -163,7 +163,7 @@ static const command commands[] = {
       "manage data sources: push credentials, pull upstreams, files, health, held batches" },
     { "import", cmd_import, "import --db PATH --source NAME [--full] FILE...",
       "import SS12000 JSON (list envelopes or a bundle, .gz too) or CSV files in one transaction" },
-    { "migrate", cmd_migrate, "migrate --db PATH", "upgrade a store's schema in place" },
+    { "migrate", cmd_migrate, "migrate --db PATH [--create]", "upgrade a store's schema in place (--create: make an empty store)" },
     { "version", cmd_version, "version", "print the version" },
     { "help", cmd_help, "help", "show this help" },
 };
