@@ -30,5 +30,6 @@ int cmd_ingest(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
 int cmd_source(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_quality(int argc, char **argv);
 
 #endif

@@ -154,7 +154,8 @@ static const command commands[] = {
       "manage API clients and their keys" },
     { "ingest", cmd_ingest, "ingest --db PATH --kind PATHNAME FILE.json",
       "validate and write a JSON array of entities (e.g. --kind persons)" },
-    { "delete", cmd_delete, "delete --db PATH --kind PATHNAME ID...", "delete entities, leaving tombstones" },
+    { "delete", cmd_delete, "delete --db PATH --kind PATHNAME [--source NAME] ID...",
+      "delete entities (of the source, default local), leaving tombstones" },
     { "source", cmd_source,
       "source add --db PATH NAME (--push | --pull URL [--bearer TOKEN | --token-url URL --client-id ID --client-secret S]\n"
       "              [--schedule SECONDS] | --file) [--kinds persons,groups,...] [--json]\n"
@@ -163,6 +164,8 @@ static const command commands[] = {
       "manage data sources: push credentials, pull upstreams, files, health, held batches" },
     { "import", cmd_import, "import --db PATH --source NAME [--full] FILE...",
       "import SS12000 JSON (list envelopes or a bundle, .gz too) or CSV files in one transaction" },
+    { "quality", cmd_quality, "quality --db PATH [--school ID] [--json]",
+      "list data-quality findings per school and rule (docs/quality.md)" },
     { "migrate", cmd_migrate, "migrate --db PATH [--create]", "upgrade a store's schema in place (--create: make an empty store)" },
     { "version", cmd_version, "version", "print the version" },
     { "help", cmd_help, "help", "show this help" },
