@@ -164,6 +164,8 @@ static const command commands[] = {
       "manage data sources: push credentials, pull upstreams, files, health, held batches" },
     { "import", cmd_import, "import --db PATH --source NAME [--full] FILE...",
       "import SS12000 JSON (list envelopes or a bundle, .gz too) or CSV files in one transaction" },
+    { "pull", cmd_pull, "pull --db PATH NAME [--full] [--overlap SECONDS] [--limit N] [--timeout-ms N] [--retries N]",
+      "one run of a pull source: a full walk first, then changes and deletions since the last good run" },
     { "quality", cmd_quality, "quality --db PATH [--school ID] [--json]",
       "list data-quality findings per school and rule (docs/quality.md)" },
     { "migrate", cmd_migrate, "migrate --db PATH [--create]", "upgrade a store's schema in place (--create: make an empty store)" },

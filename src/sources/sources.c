@@ -228,6 +228,7 @@ int sources_remove(store *st, const char *name)
     return exec1(st, "DELETE FROM source_run WHERE source=?", name) ||
                    exec1(st, "DELETE FROM held_batch WHERE source=?", name) ||
                    exec1(st, "DELETE FROM pull_state WHERE source=?", name) ||
+                   exec1(st, "DELETE FROM pull_seen WHERE source=?", name) ||
                    exec1(st, "DELETE FROM source WHERE name=?", name)
                ? STORE_ERR
                : STORE_OK;

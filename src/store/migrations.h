@@ -73,7 +73,10 @@ static const char *const sqlite_migrations[] = {
     "CREATE TABLE held_batch(id TEXT PRIMARY KEY, source TEXT NOT NULL, created INTEGER NOT NULL,"
     "  full INTEGER NOT NULL, summary TEXT NOT NULL, payload TEXT NOT NULL);"
     "CREATE TABLE pull_state(source TEXT NOT NULL, kind INTEGER NOT NULL, phase TEXT NOT NULL,"
-    "  page_token TEXT, watermark INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(source, kind));"
+    "  page_token TEXT, walk_started INTEGER NOT NULL DEFAULT 0, watermark INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY(source, kind));"
+    "CREATE TABLE pull_seen(source TEXT NOT NULL, kind INTEGER NOT NULL, id TEXT NOT NULL,"
+    "  PRIMARY KEY(source, kind, id)) WITHOUT ROWID;"
     "CREATE INDEX entity_source ON entity(source, kind);",
 };
 
