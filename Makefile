@@ -10,7 +10,11 @@ FUZZ_SECONDS ?= 20
 PYTHON := /usr/bin/python3
 MESON_FLAGS := --buildtype=debugoptimized
 
-.PHONY: all build asan deps demo check unit api fuzz fuzz-short bench clean
+# Tests that need PostgreSQL get a throwaway cluster from tests/with-pg
+# unless one is given in SKOLNAV_TEST_PG (`make check` starts one for all).
+WITH_PG = $(if $(SKOLNAV_TEST_PG),,tests/with-pg)
+
+.PHONY: all build asan deps demo check unit api api-pg fuzz fuzz-short bench clean
 
 all: build
 
@@ -44,19 +48,29 @@ demo: build
 check:
 	@scripts/deps test
 	@$(MAKE) --no-print-directory build asan
-	@$(MAKE) --no-print-directory unit api fuzz-short
+	@# two cores: the suites run side by side, each one's output printed whole
+	@tests/with-pg $(MAKE) --no-print-directory -j2 --output-sync=target unit api api-pg
+	@$(MAKE) --no-print-directory fuzz-short
 
+# The store tests run on SQLite and on PostgreSQL in both builds.
 unit:
-	@echo "== unit tests (normal build)"
-	@meson test -C build --print-errorlogs -q
-	@echo "== unit tests (ASan+UBSan build)"
+	@echo "== unit tests (normal build; store on SQLite and PostgreSQL)"
+	@$(WITH_PG) meson test -C build --print-errorlogs -q
+	@echo "== unit tests (ASan+UBSan build; store on SQLite and PostgreSQL)"
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	  meson test -C build-asan --print-errorlogs -q
+	  $(WITH_PG) meson test -C build-asan --print-errorlogs -q
 
 api:
-	@echo "== API tests (ASan+UBSan server)"
+	@echo "== API tests on SQLite (ASan+UBSan server)"
 	@SKOLNAV_BIN=$(CURDIR)/build-asan/skolnav ASAN_OPTIONS=detect_leaks=1 \
-	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(PYTHON) -m pytest tests/api -q -p no:cacheprovider
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(WITH_PG) $(PYTHON) -m pytest tests/api -q -p no:cacheprovider
+
+# The same suite on PostgreSQL, with the normal build to keep `make check`
+# within its time on two cores (the ASan build covers the same C code above).
+api-pg:
+	@echo "== API tests on PostgreSQL (normal build)"
+	@SKOLNAV_TEST_BACKEND=postgresql SKOLNAV_BIN=$(CURDIR)/build/skolnav \
+	  $(WITH_PG) $(PYTHON) -m pytest tests/api -q -p no:cacheprovider
 
 fuzz-short:
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run

@@ -7,7 +7,12 @@
    same page bytes served by nginx and walked by the same client code
 4. latency at 32 connections with wrk (by id, and limit=100), nginx baseline
 5. the server's peak RSS (VmHWM)
-6. summary table, written to bench/RESULTS.md
+6. an incremental query: meta.modified.after after 1 000 changes (all pages, ms)
+7. summary table, written to bench/RESULTS.md (BENCH_DB=postgres: bench/RESULTS-postgresql.md)
+
+BENCH_DB=sqlite (default) keeps the store in a cached SQLite file; BENCH_DB=postgres
+generates it into PostgreSQL (bench/run starts a throwaway cluster, or uses the
+server in SKOLNAV_TEST_PG) on every run.
 
 Standard library only. Every loop is bounded in time and count. The run fails
 only when something breaks, never because a figure is slow.
@@ -40,6 +45,7 @@ TARGET_WALK_RATIO = 0.50
 TARGET_P99_MS = 20.0
 TARGET_RSS_MB = 200.0
 TARGET_GEN_RATE = 50000.0
+TARGET_INCR_MS = 50.0
 
 
 class BenchError(Exception):
@@ -64,11 +70,29 @@ def free_port():
         return s.getsockname()[1]
 
 
-def sqlite_scalar(db, sql):
-    out = subprocess.run(["sqlite3", "-readonly", db, sql], capture_output=True, text=True, timeout=300)
+BENCH_DB = os.environ.get("BENCH_DB", "sqlite")
+INCR_CHANGES = 1000
+
+
+def is_pg(db):
+    return db.startswith("postgres")
+
+
+def db_scalar(db, sql):
+    if is_pg(db):
+        argv = ["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", db, "-c", sql]
+    else:
+        argv = ["sqlite3", "-readonly", db, sql]
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=300)
     if out.returncode != 0:
-        raise BenchError(f"sqlite3 {db} '{sql}': {out.stderr.strip()}")
+        raise BenchError(f"{argv[0]} {db} '{sql}': {out.stderr.strip()}")
     return out.stdout.strip()
+
+
+def db_bytes(db):
+    if is_pg(db):
+        return int(db_scalar(db, "select pg_database_size(current_database())"))
+    return os.path.getsize(db)
 
 
 def tail(path, n=20):
@@ -130,7 +154,18 @@ def ensure_db(binary, scale, seed):
     db = os.path.join(ddir, key + ".db")
     metap = os.path.join(ddir, key + ".gen.json")
     meta = None
-    if os.path.exists(db) and os.path.exists(metap) and not os.environ.get("BENCH_REGEN"):
+    if BENCH_DB == "postgres":
+        base = os.environ.get("SKOLNAV_TEST_PG")
+        if not base:
+            raise BenchError("BENCH_DB=postgres needs a PostgreSQL server: run through bench/run "
+                             "(which starts one) or set SKOLNAV_TEST_PG")
+        name = f"skolnav_bench_{scale}_{seed}"
+        db_scalar(base + "/postgres", f"DROP DATABASE IF EXISTS {name}")
+        db_scalar(base + "/postgres", f"CREATE DATABASE {name}")
+        db = f"{base}/{name}"
+        key += "-postgresql"
+        metap = os.path.join(ddir, key + ".gen.json")
+    elif os.path.exists(db) and os.path.exists(metap) and not os.environ.get("BENCH_REGEN"):
         try:
             with open(metap) as f:
                 meta = json.load(f)
@@ -144,7 +179,7 @@ def ensure_db(binary, scale, seed):
 
     say(f"== 1. generation: {binary} demo --scale {scale} --seed {seed}")
     for suffix in ("", "-wal", "-shm", "-journal"):
-        if os.path.exists(db + suffix):
+        if not is_pg(db) and os.path.exists(db + suffix):
             os.unlink(db + suffix)
     if os.path.exists(metap):
         os.unlink(metap)
@@ -162,7 +197,7 @@ def ensure_db(binary, scale, seed):
     secs = time.perf_counter() - t0
     if rc != 0:
         raise BenchError(f"the demo generator failed (exit {rc}); log: {logp}\n{tail(logp)}")
-    n = int(sqlite_scalar(db, "select count(*) from entity"))
+    n = int(db_scalar(db, "select count(*) from entity"))
     meta = {
         "complete": True,
         "scale": scale,
@@ -172,12 +207,15 @@ def ensure_db(binary, scale, seed):
         "rate": n / secs if secs > 0 else None,
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": git_commit(),
-        "db_bytes": os.path.getsize(db),
+        "db_bytes": db_bytes(db),
+        "db": BENCH_DB,
     }
     with open(metap, "w") as f:
         json.dump(meta, f, indent=1)
     say(f"  generated {fmt_int(n)} entities in {secs:.1f} s: {fmt_rate(meta['rate'])} entities/s "
-        f"({os.path.getsize(db) / 1e6:.0f} MB)")
+        f"({db_bytes(db) / 1e6:.0f} MB)")
+    if is_pg(db):
+        db_scalar(db, "ANALYZE")  # what autovacuum would do soon after a load
     return db, meta, True
 
 
@@ -573,6 +611,70 @@ def fetch(port, path, headers):
 # ---------------------------------------------------------------- main
 
 
+def incremental(binary, db, port, auth, ids, tmp):
+    """Changes INCR_CHANGES persons through ingest, then times the walk of
+    /persons?meta.modified.after=<just before the changes> (all pages).
+    The figure must not grow with the store: it reads the changed rows only."""
+    picked = ids[:INCR_CHANGES]
+    recs = []
+    for pid in picked:
+        st, body = fetch(port, f"{BASE}/persons/{pid}", auth)
+        if st != 200:
+            problem(f"GET {BASE}/persons/{pid} answered {st} while preparing the changes")
+            continue
+        p = json.loads(body)
+        p.pop("meta", None)
+        p.pop("_embedded", None)
+        p["familyName"] = p.get("familyName", "") + " Bench"
+        recs.append(p)
+    if not recs:
+        return None
+    path = os.path.join(tmp, "changes.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(recs, f, ensure_ascii=False)
+    time.sleep(0.01)
+    since = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(milliseconds=5)
+    r = subprocess.run([binary, "ingest", "--db", db, "--kind", "persons", path],
+                       capture_output=True, text=True, timeout=600)
+    if r.returncode != 0:
+        problem(f"ingest of {len(recs)} changes failed: {r.stderr.strip()[:300]}")
+        return None
+    after = since.strftime("%Y-%m-%dT%H:%M:%S.") + f"{since.microsecond // 1000:03d}Z"
+    limit = WALK_LIMIT
+    first = f"{BASE}/persons?meta.modified.after={urllib.parse.quote(after)}&limit={limit}"
+    times, first_times, found, pages = [], [], 0, 0
+    conn = http.client.HTTPConnection(HOST, port, timeout=60)
+    try:
+        for rep in range(7):
+            t0 = time.perf_counter()
+            path_, found, pages = first, 0, 0
+            while path_ and pages < 100:
+                conn.request("GET", path_, headers=auth)
+                resp = conn.getresponse()
+                body = resp.read()
+                if resp.status != 200:
+                    raise BenchError(f"GET {path_} answered {resp.status}: {body[:200]!r}")
+                env = json.loads(body)
+                found += len(env["data"])
+                pages += 1
+                if pages == 1:
+                    first_times.append((time.perf_counter() - t0) * 1000)
+                tok = env.get("pageToken")
+                path_ = f"{BASE}/persons?pageToken={urllib.parse.quote(tok)}&limit={limit}" if tok else None
+            times.append((time.perf_counter() - t0) * 1000)
+    finally:
+        conn.close()
+    if found != len(recs):
+        problem(f"meta.modified.after found {found} persons, {len(recs)} were changed")
+    times.sort()
+    first_times.sort()
+    res = {"changes": len(recs), "found": found, "pages": pages, "limit": limit, "reps": len(times),
+           "ms": times[len(times) // 2], "first_ms": first_times[len(first_times) // 2]}
+    say(f"  {found} of {len(recs)} changed persons in {pages} pages: {fmt_ms(res['ms'])} ms "
+        f"(median of {len(times)}), first page {fmt_ms(res['first_ms'])} ms")
+    return res
+
+
 def main():
     scale = os.environ.get("BENCH_SCALE", "city")
     seed = int(os.environ.get("BENCH_SEED", "1"))
@@ -580,7 +682,7 @@ def main():
     binary = os.environ.get("SKOLNAV_BIN", os.path.join(ROOT, "build", "skolnav"))
     if not os.access(binary, os.X_OK):
         raise BenchError(f"{binary} is missing: run `make build` first (or `make bench`)")
-    for tool in ("wrk", "nginx", "sqlite3"):
+    for tool in ("wrk", "nginx", "psql" if BENCH_DB == "postgres" else "sqlite3"):
         if subprocess.run(["sh", "-c", f"command -v {tool}"], capture_output=True).returncode != 0:
             raise BenchError(f"{tool} is missing: run `scripts/deps bench`")
     started = datetime.datetime.now(datetime.timezone.utc)
@@ -594,18 +696,21 @@ def main():
         "seed": seed,
         "wrk_secs": wrk_secs,
         "load_start": os.getloadavg()[0],
+        "db": BENCH_DB,
     }
-    say(f"skolnav bench: scale {scale}, seed {seed}, {env['date']}, nproc {env['nproc']}, {env['cpu']}, "
+    if BENCH_DB not in ("sqlite", "postgres"):
+        raise BenchError(f"BENCH_DB={BENCH_DB}: use sqlite or postgres")
+    say(f"skolnav bench: scale {scale}, store {BENCH_DB}, seed {seed}, {env['date']}, nproc {env['nproc']}, {env['cpu']}, "
         f"commit {env['commit']}")
 
     # 1. generation
     db, gen, generated = ensure_db(binary, scale, seed)
-    n_persons = int(sqlite_scalar(db, f"select count(*) from entity where kind={KIND_PERSON}"))
-    n_groups = int(sqlite_scalar(db, f"select count(*) from entity where kind={KIND_GROUP}"))
-    n_all = int(sqlite_scalar(db, "select count(*) from entity"))
+    n_persons = int(db_scalar(db, f"select count(*) from entity where kind={KIND_PERSON}"))
+    n_groups = int(db_scalar(db, f"select count(*) from entity where kind={KIND_GROUP}"))
+    n_all = int(db_scalar(db, "select count(*) from entity"))
     say(f"  store: {fmt_int(n_all)} entities, {fmt_int(n_persons)} persons, {fmt_int(n_groups)} groups, "
-        f"{os.path.getsize(db) / 1e6:.0f} MB")
-    ids = sqlite_scalar(db, f"select id from entity where kind={KIND_PERSON} order by random() limit 10000").split()
+        f"{db_bytes(db) / 1e6:.0f} MB")
+    ids = db_scalar(db, f"select id from entity where kind={KIND_PERSON} order by random() limit 10000").split()
     if not ids:
         raise BenchError("the store holds no persons")
 
@@ -622,7 +727,8 @@ def main():
     key = r.stdout.strip().splitlines()[-1].strip()
     auth = {"Authorization": f"Bearer {key}"}
     auth_h = [f"Authorization: Bearer {key}"]
-    warm_file(db)
+    if not is_pg(db):
+        warm_file(db)
 
     port = free_port()
     say(f"== 2. server: {os.path.relpath(binary, ROOT)} serve on {HOST}:{port}")
@@ -701,8 +807,10 @@ def main():
         say("== 5. server memory")
         rs = results["rss"]
         say(f"  VmHWM {rs['hwm_mb']:.1f} MB; at the end VmRSS {rs['rss_mb']:.1f} MB = RssAnon "
-            f"{rs['anon_mb']:.1f} MB + RssFile {rs['file_mb']:.1f} MB (file pages include SQLite's mmap "
-            f"of the store); {rs['threads']} threads")
+            f"{rs['anon_mb']:.1f} MB + RssFile {rs['file_mb']:.1f} MB"
+            f"{'' if is_pg(db) else ' (file pages include SQLite mmap of the store)'}; {rs['threads']} threads")
+        say(f"== 6. incremental query: meta.modified.after after {fmt_int(INCR_CHANGES)} changes")
+        results["incr"] = incremental(binary, db, port, auth, ids, tmp)
     finally:
         # 6. stop everything
         perf.stop()
@@ -718,7 +826,7 @@ def main():
     env["elapsed"] = time.monotonic() - t_start
     table, targets = summarize(env, gen, generated, results, n_persons, n_groups, n_all)
     say()
-    say("== 6. summary")
+    say("== 7. summary")
     say(table)
     say()
     for t in targets:
@@ -730,7 +838,7 @@ def main():
             say("  - " + p)
     write_results(env, gen, generated, table, targets, results, perf)
     say()
-    say(f"bench: written {os.path.relpath(os.path.join(BENCH, 'RESULTS.md'), ROOT)} "
+    say(f"bench: written {os.path.relpath(results_path(env), ROOT)} "
         f"({env['elapsed']:.0f} s in all)")
     return 0
 
@@ -771,6 +879,11 @@ def summarize(env, gen, generated, R, n_persons, n_groups, n_all):
                               if x else "n/a")
             rows.append((f"{name}, {WRK_CONNS} connections, {env['wrk_secs']} s", cell(s), cell(b),
                          fmt_ratio(s["rps"], b["rps"]) if b else "n/a"))
+    if R.get("incr"):
+        x = R["incr"]
+        rows.append((f"Incremental `meta.modified.after` after {fmt_int(x['changes'])} changes "
+                     f"({x['pages']} pages of {x['limit']}, {x['found']} entities)",
+                     f"{fmt_ms(x['ms'])} ms (median of {x['reps']}; first page {fmt_ms(x['first_ms'])} ms)", "", ""))
     if "rss" in R:
         rs = R["rss"]
         rows.append(("Server peak RSS (VmHWM) at the end", f"{rs['hwm_mb']:.1f} MB (at the end: RssAnon "
@@ -793,6 +906,9 @@ def summarize(env, gen, generated, R, n_persons, n_groups, n_all):
         if k in R and R[k]["p99"] is not None:
             t.append(f"p99 < {TARGET_P99_MS:.0f} ms at {WRK_CONNS} connections ({name}): {fmt_ms(R[k]['p99'])} ms, "
                      f"{mark(R[k]['p99'] < TARGET_P99_MS)}")
+    if R.get("incr"):
+        t.append(f"incremental query < {TARGET_INCR_MS:.0f} ms: {fmt_ms(R['incr']['ms'])} ms, "
+                 f"{mark(R['incr']['ms'] < TARGET_INCR_MS)}")
     if "rss" in R and R["rss"]["hwm_mb"] is not None:
         t.append(f"peak RSS < {TARGET_RSS_MB:.0f} MB: {R['rss']['hwm_mb']:.1f} MB, "
                  f"{mark(R['rss']['hwm_mb'] < TARGET_RSS_MB)}")
@@ -809,7 +925,8 @@ def write_results(env, gen, generated, table, targets, R, perf):
         "Written by `make bench` (bench/run); every run overwrites this file with its own figures.",
         "",
         f"- Date: {env['date']}",
-        f"- Scale: {env['scale']}, seed {env['seed']} (`BENCH_SCALE`, `BENCH_SEED`)",
+        f"- Scale: {env['scale']}, seed {env['seed']} (`BENCH_SCALE`, `BENCH_SEED`); store: "
+        f"{'PostgreSQL (bench/run starts a local cluster: fsync on, shared_buffers 1 GB, unix socket)' if env['db'] == 'postgres' else 'SQLite'} (`BENCH_DB`)",
         f"- Machine: `nproc` {env['nproc']}, CPU {env['cpu']}",
         f"- skolnav commit: {env['commit']}",
         f"- Client, server and nginx share the machine. Walks: one Python `http.client` keep-alive "
@@ -826,7 +943,8 @@ def write_results(env, gen, generated, table, targets, R, perf):
         "",
     ]
     rs = R.get("rss")
-    if rs and rs.get("file_mb") and rs.get("anon_mb") is not None and rs["file_mb"] > rs["anon_mb"]:
+    if env["db"] == "sqlite" and rs and rs.get("file_mb") and rs.get("anon_mb") is not None \
+            and rs["file_mb"] > rs["anon_mb"]:
         lines += [f"Note on RSS: VmHWM counts file-backed pages too. At the end {rs['file_mb']:.0f} MB of the "
                   f"RSS were pages of the store file mapped by SQLite (`mmap_size`; every worker thread's "
                   f"connection maps the file separately, so shared page-cache pages are counted once per "
@@ -840,8 +958,12 @@ def write_results(env, gen, generated, table, targets, R, perf):
         lines += ["## perf samples of the server (BENCH_PERF=1)", ""]
         for name, txt in perf.reports.items():
             lines += [f"{name}:", "", "```", txt, "```", ""]
-    with open(os.path.join(BENCH, "RESULTS.md"), "w") as f:
+    with open(results_path(env), "w") as f:
         f.write("\n".join(lines))
+
+
+def results_path(env):
+    return os.path.join(BENCH, "RESULTS.md" if env["db"] == "sqlite" else "RESULTS-postgresql.md")
 
 
 if __name__ == "__main__":

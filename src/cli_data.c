@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "demo/demo.h"
@@ -36,16 +35,6 @@ static store *open_store(const char *cmd, const char *db, int create)
     return st;
 }
 
-static void remove_sqlite_files(const char *db)
-{
-    const char *suffix[] = { "", "-wal", "-shm" };
-    for (int i = 0; i < 3; i++) {
-        char p[4096];
-        snprintf(p, sizeof p, "%s%s", db, suffix[i]);
-        unlink(p);
-    }
-}
-
 /* The demo's page cache: about the city scale's working set. */
 #define DEMO_CACHE_MB 1024
 
@@ -57,7 +46,7 @@ int cmd_demo(int argc, char **argv)
         return 2;
     const char *db = cli_get(&a, defs, "--db");
     if (!db) {
-        fprintf(stderr, "skolnav demo: --db PATH is required (a new SQLite file)\n");
+        fprintf(stderr, "skolnav demo: --db PATH|URL is required (a new SQLite file or a postgresql:// database)\n");
         return 2;
     }
     demo_opts o = { .scale = DEMO_MITTKOPING, .seed = 1 };
@@ -76,12 +65,21 @@ int cmd_demo(int argc, char **argv)
             return 2;
         }
     }
-    if (access(db, F_OK) == 0) {
+    char err[512];
+    int exists = store_exists(db, err, sizeof err);
+    if (exists < 0) {
+        fprintf(stderr, "skolnav demo: %s\n", err);
+        return 1;
+    }
+    if (exists) {
         if (!cli_get(&a, defs, "--force")) {
-            fprintf(stderr, "skolnav demo: %s already exists; choose a new path or add --force to replace it\n", db);
+            fprintf(stderr, "skolnav demo: %s already holds a store; choose a new one or add --force to replace it\n", db);
             return 1;
         }
-        remove_sqlite_files(db);
+        if (store_remove(db, err, sizeof err)) {
+            fprintf(stderr, "skolnav demo: %s\n", err);
+            return 1;
+        }
     }
     store *st = open_store("demo", db, 1);
     if (!st)

@@ -10,6 +10,7 @@
 #include "api/server.h"
 #include "cli.h"
 #include "store/store.h"
+#include "store/store_copy.h"
 #include "util/collate.h"
 #include "util/log.h"
 
@@ -106,15 +107,48 @@ static int cmd_serve(int argc, char **argv)
     return server_run(&o);
 }
 
+/* skolnav migrate --from URL --to URL: the whole store into an empty one. */
+static int migrate_copy(const char *from_url, const char *to_url)
+{
+    char err[512];
+    store *from, *to;
+    if (store_open(from_url, 0, &from, err, sizeof err)) {
+        fprintf(stderr, "skolnav migrate: --from: %s\n", err);
+        return 1;
+    }
+    if (store_open(to_url, 1, &to, err, sizeof err)) {
+        fprintf(stderr, "skolnav migrate: --to: %s\n", err);
+        store_close(from);
+        return 1;
+    }
+    int rc = store_copy(from, to, stdout, err, sizeof err);
+    store_close(from);
+    store_close(to);
+    if (rc) {
+        fprintf(stderr, "skolnav migrate: %s\n", err);
+        return 1;
+    }
+    printf("the store is moved: every table has the same rows and content on both sides\n");
+    return 0;
+}
+
 static int cmd_migrate(int argc, char **argv)
 {
-    static const cli_optdef defs[] = { { "--db", 1 }, { "--create", 0 }, { 0 } };
+    static const cli_optdef defs[] = { { "--db", 1 }, { "--create", 0 }, { "--from", 1 }, { "--to", 1 }, { 0 } };
     cli_args a;
     if (cli_parse("migrate", argc, argv, defs, &a))
         return 2;
     const char *db = cli_get(&a, defs, "--db");
+    const char *from = cli_get(&a, defs, "--from"), *to = cli_get(&a, defs, "--to");
+    if (from || to) {
+        if (!from || !to || db) {
+            fprintf(stderr, "skolnav migrate: use --from URL --to URL together (and without --db)\n");
+            return 2;
+        }
+        return migrate_copy(from, to);
+    }
     if (!db) {
-        fprintf(stderr, "skolnav migrate: --db PATH is required\n");
+        fprintf(stderr, "skolnav migrate: --db PATH|URL is required (or --from URL --to URL)\n");
         return 2;
     }
     char err[512];
@@ -168,7 +202,8 @@ static const command commands[] = {
       "one run of a pull source: a full walk first, then changes and deletions since the last good run" },
     { "quality", cmd_quality, "quality --db PATH [--school ID] [--json]",
       "list data-quality findings per school and rule (docs/quality.md)" },
-    { "migrate", cmd_migrate, "migrate --db PATH [--create]", "upgrade a store's schema in place (--create: make an empty store)" },
+    { "migrate", cmd_migrate, "migrate --db PATH|URL [--create] | migrate --from URL --to URL",
+      "upgrade a store's schema in place (--create: make an empty store); or move a whole store" },
     { "version", cmd_version, "version", "print the version" },
     { "help", cmd_help, "help", "show this help" },
 };
@@ -179,6 +214,8 @@ static int cmd_help(int argc, char **argv)
     printf("skolnav %s: a school-data hub serving the SS12000 API\n\nUsage:\n", SKOLNAV_VERSION);
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         printf("  skolnav %s\n      %s\n", commands[i].usage, commands[i].summary);
+    printf("\nEvery PATH may also be a PostgreSQL URL (postgresql://user@host:port/database);\n"
+           "several `serve` nodes can share one PostgreSQL database.\n");
     return 0;
 }
 

@@ -295,17 +295,16 @@ static int parse_listen(const char *listen, struct sockaddr_in *sa)
 /* The page-token key lives in the store, so every node shares it. */
 static int load_token_key(server *s, store *st)
 {
+    unsigned char k[PAGETOKEN_KEYLEN];
+    char h[PAGETOKEN_KEYLEN * 2 + 1];
+    randombytes_buf(k, sizeof k);
+    sodium_bin2hex(h, sizeof h, k, sizeof k);
     char *hex = NULL;
-    int rc = store_setting_get(st, "pagetoken_key", &hex);
-    if (rc == STORE_NOTFOUND) {
-        unsigned char k[PAGETOKEN_KEYLEN];
-        char h[PAGETOKEN_KEYLEN * 2 + 1];
-        randombytes_buf(k, sizeof k);
-        sodium_bin2hex(h, sizeof h, k, sizeof k);
-        if (store_begin(st) || store_setting_set(st, "pagetoken_key", h) || store_commit(st))
-            return -1;
-        rc = store_setting_get(st, "pagetoken_key", &hex);
-    }
+    /* Of nodes starting together on one database, the first to insert
+     * wins and all of them read its key. */
+    int rc = store_setting_init(st, "pagetoken_key", h, &hex);
+    sodium_memzero(k, sizeof k);
+    sodium_memzero(h, sizeof h);
     if (rc != STORE_OK)
         return -1;
     size_t n = 0;

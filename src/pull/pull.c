@@ -200,7 +200,7 @@ static int save_page(puller *p, int kind, json_t *records, const kstate *s)
         uuid_lower(id, lower);
         /* one statement per id: the store interface has no reset, and a
          * prepare costs little beside the page's HTTP round trip */
-        rc = store_prepare(p->st, "INSERT OR IGNORE INTO pull_seen(source,kind,id) VALUES(?,?,?)", &q);
+        rc = store_prepare(p->st, "INSERT INTO pull_seen(source,kind,id) VALUES(?,?,?) ON CONFLICT DO NOTHING", &q);
         if (rc)
             break;
         store_bind_text(q, 1, p->src->name);
@@ -322,11 +322,13 @@ static int walk(puller *p, int kind, kstate *s, int full, int64_t after)
 static int delete_unseen(puller *p, int kind)
 {
     store_stmt *q;
-    if (store_prepare(p->st, "SELECT id FROM entity e WHERE source=?1 AND kind=?2 AND NOT EXISTS"
-                             " (SELECT 1 FROM pull_seen s WHERE s.source=?1 AND s.kind=?2 AND s.id=e.id)", &q))
+    if (store_prepare(p->st, "SELECT id FROM entity e WHERE source=? AND kind=? AND NOT EXISTS"
+                             " (SELECT 1 FROM pull_seen s WHERE s.source=? AND s.kind=? AND s.id=e.id)", &q))
         return failf(p, "%s", store_errmsg(p->st));
     store_bind_text(q, 1, p->src->name);
     store_bind_int(q, 2, kind);
+    store_bind_text(q, 3, p->src->name);
+    store_bind_int(q, 4, kind);
     json_t *ids = json_array();
     int s;
     while ((s = store_step(q)) == 1)

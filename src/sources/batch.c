@@ -261,7 +261,7 @@ static int store_held(store *st, const source_rec *src, json_t *batch, const cha
     store_stmt *q;
     int rc = store_begin(st);
     if (!rc)
-        rc = store_prepare(st, "INSERT INTO held_batch(id,source,created,full,summary,payload) VALUES(?,?,?,?,?,?)", &q);
+        rc = store_prepare(st, "INSERT INTO held_batch(id,source,created,is_full,summary,payload) VALUES(?,?,?,?,?,?)", &q);
     if (!rc) {
         store_bind_text(q, 1, id);
         store_bind_text(q, 2, src->name);
@@ -444,8 +444,8 @@ record:
 int held_list(store *st, const char *source, void (*fn)(void *ctx, const held_info *h), void *ctx)
 {
     store_stmt *q;
-    if (store_prepare(st, source ? "SELECT id,source,created,full,summary FROM held_batch WHERE source=? ORDER BY created, id"
-                                 : "SELECT id,source,created,full,summary FROM held_batch ORDER BY created, id", &q))
+    if (store_prepare(st, source ? "SELECT id,source,created,is_full,summary FROM held_batch WHERE source=? ORDER BY created, id"
+                                 : "SELECT id,source,created,is_full,summary FROM held_batch ORDER BY created, id", &q))
         return STORE_ERR;
     if (source)
         store_bind_text(q, 1, source);
@@ -464,24 +464,20 @@ int held_discard(store *st, const char *id)
     store_stmt *q;
     if (store_begin(st))
         return STORE_ERR;
-    if (store_prepare(st, "DELETE FROM held_batch WHERE id=?", &q)) {
-        store_rollback(st);
-        return STORE_ERR;
-    }
-    store_bind_text(q, 1, id);
-    int rc = store_step(q);
-    store_finalize(q);
-    if (rc < 0) {
-        store_rollback(st);
-        return STORE_ERR;
-    }
-    store_stmt *c;
     int64_t n = -1;
-    if (!store_prepare(st, "SELECT changes()", &c)) {
-        if (store_step(c) == 1)
-            n = store_col_int(c, 0);
-        store_finalize(c);
+    if (!store_prepare(st, "SELECT count(*) FROM held_batch WHERE id=?", &q)) {
+        store_bind_text(q, 1, id);
+        if (store_step(q) == 1)
+            n = store_col_int(q, 0);
+        store_finalize(q);
     }
+    if (n > 0 && !store_prepare(st, "DELETE FROM held_batch WHERE id=?", &q)) {
+        store_bind_text(q, 1, id);
+        if (store_step(q) < 0)
+            n = -1;
+        store_finalize(q);
+    } else if (n > 0)
+        n = -1;
     if (n < 0 || store_commit(st)) {
         store_rollback(st);
         return STORE_ERR;

@@ -223,6 +223,18 @@ static int exec1(store *st, const char *sql, const char *arg)
     return rc < 0 ? STORE_ERR : STORE_OK;
 }
 
+static int exec2(store *st, const char *sql, const char *a, const char *b)
+{
+    store_stmt *q;
+    if (store_prepare(st, sql, &q))
+        return STORE_ERR;
+    store_bind_text(q, 1, a);
+    store_bind_text(q, 2, b);
+    int rc = store_step(q);
+    store_finalize(q);
+    return rc < 0 ? STORE_ERR : STORE_OK;
+}
+
 int sources_remove(store *st, const char *name)
 {
     return exec1(st, "DELETE FROM source_run WHERE source=?", name) ||
@@ -238,18 +250,19 @@ int sources_set_thresholds(store *st, const char *name, int delete_pct, int chan
                            int raised_pct, int64_t raised_until)
 {
     store_stmt *q;
-    if (store_prepare(st, "UPDATE source SET delete_pct=CASE WHEN ?1<0 THEN delete_pct ELSE ?1 END,"
-                          " change_pct=CASE WHEN ?2<0 THEN change_pct ELSE ?2 END,"
-                          " hold_min=CASE WHEN ?3<0 THEN hold_min ELSE ?3 END,"
-                          " raised_pct=CASE WHEN ?4<0 THEN raised_pct ELSE ?4 END,"
-                          " raised_until=CASE WHEN ?5<0 THEN raised_until ELSE ?5 END WHERE name=?6", &q))
+    /* plain ? placeholders (the PostgreSQL backend numbers them), each value bound twice */
+    if (store_prepare(st, "UPDATE source SET delete_pct=CASE WHEN ?<0 THEN delete_pct ELSE ? END,"
+                          " change_pct=CASE WHEN ?<0 THEN change_pct ELSE ? END,"
+                          " hold_min=CASE WHEN ?<0 THEN hold_min ELSE ? END,"
+                          " raised_pct=CASE WHEN ?<0 THEN raised_pct ELSE ? END,"
+                          " raised_until=CASE WHEN ?<0 THEN raised_until ELSE ? END WHERE name=?", &q))
         return STORE_ERR;
-    store_bind_int(q, 1, delete_pct);
-    store_bind_int(q, 2, change_pct);
-    store_bind_int(q, 3, hold_min);
-    store_bind_int(q, 4, raised_pct);
-    store_bind_int(q, 5, raised_until);
-    store_bind_text(q, 6, name);
+    int64_t v[5] = { delete_pct, change_pct, hold_min, raised_pct, raised_until };
+    for (int i = 0; i < 5; i++) {
+        store_bind_int(q, 2 * i + 1, v[i]);
+        store_bind_int(q, 2 * i + 2, v[i]);
+    }
+    store_bind_text(q, 11, name);
     int rc = store_step(q);
     store_finalize(q);
     return rc < 0 ? STORE_ERR : STORE_OK;
@@ -260,14 +273,15 @@ int64_t sources_entity_count(store *st, const char *name, int kind)
     store_stmt *q;
     int local = !strcmp(name, "local");
     const char *sql = kind == K_NONE
-                          ? (local ? "SELECT count(*) FROM entity WHERE (source=?1 OR source IS NULL) AND ?2>=-1"
-                                   : "SELECT count(*) FROM entity WHERE source=?1 AND ?2>=-1")
-                          : (local ? "SELECT count(*) FROM entity WHERE (source=?1 OR source IS NULL) AND kind=?2"
-                                   : "SELECT count(*) FROM entity WHERE source=?1 AND kind=?2");
+                          ? (local ? "SELECT count(*) FROM entity WHERE (source=? OR source IS NULL)"
+                                   : "SELECT count(*) FROM entity WHERE source=?")
+                          : (local ? "SELECT count(*) FROM entity WHERE (source=? OR source IS NULL) AND kind=?"
+                                   : "SELECT count(*) FROM entity WHERE source=? AND kind=?");
     if (store_prepare(st, sql, &q))
         return -1;
     store_bind_text(q, 1, name);
-    store_bind_int(q, 2, kind);
+    if (kind != K_NONE)
+        store_bind_int(q, 2, kind);
     int64_t n = store_step(q) == 1 ? store_col_int(q, 0) : -1;
     store_finalize(q);
     return n;
@@ -300,9 +314,9 @@ int sources_record_run(store *st, const char *name, const source_run *r)
     store_finalize(q);
     if (rc >= 0) {
         char sql[200];
-        snprintf(sql, sizeof sql, "DELETE FROM source_run WHERE source=?1 AND seq <= "
-                 "(SELECT seq FROM source_run WHERE source=?1 ORDER BY seq DESC LIMIT 1 OFFSET %d)", SOURCE_RUNS_KEPT);
-        rc = exec1(st, sql, name);
+        snprintf(sql, sizeof sql, "DELETE FROM source_run WHERE source=? AND seq <= "
+                 "(SELECT seq FROM source_run WHERE source=? ORDER BY seq DESC LIMIT 1 OFFSET %d)", SOURCE_RUNS_KEPT);
+        rc = exec2(st, sql, name, name);
     }
     if (rc < 0 || store_commit(st)) {
         store_rollback(st);

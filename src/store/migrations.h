@@ -71,7 +71,7 @@ static const char *const sqlite_migrations[] = {
     "  deleted INTEGER NOT NULL DEFAULT 0, unchanged INTEGER NOT NULL DEFAULT 0, errors TEXT);"
     "CREATE INDEX source_run_source ON source_run(source, seq);"
     "CREATE TABLE held_batch(id TEXT PRIMARY KEY, source TEXT NOT NULL, created INTEGER NOT NULL,"
-    "  full INTEGER NOT NULL, summary TEXT NOT NULL, payload TEXT NOT NULL);"
+    "  is_full INTEGER NOT NULL, summary TEXT NOT NULL, payload TEXT NOT NULL);"
     "CREATE TABLE pull_state(source TEXT NOT NULL, kind INTEGER NOT NULL, phase TEXT NOT NULL,"
     "  page_token TEXT, walk_started INTEGER NOT NULL DEFAULT 0, watermark INTEGER NOT NULL DEFAULT 0,"
     "  PRIMARY KEY(source, kind));"

@@ -306,3 +306,36 @@ void rows_free(entity_rows *r)
     free(r->display);
     memset(r, 0, sizeof *r);
 }
+
+static int same_opt(const char *a, const char *b)
+{
+    return a == b || (a && b && !strcmp(a, b));
+}
+
+int rows_has_idx(const entity_rows *r, const idx_row *x)
+{
+    for (size_t i = 0; r && i < r->nidx; i++)
+        if (!strcmp(r->idx[i].key, x->key) && !strcmp(r->idx[i].value, x->value))
+            return 1;
+    return 0;
+}
+
+int rows_has_sort(const entity_rows *r, const sort_row *x)
+{
+    for (size_t i = 0; r && i < r->nsort; i++)
+        if (!strcmp(r->sort[i].skey, x->skey) && r->sort[i].vlen == x->vlen &&
+            (!x->vlen || !memcmp(r->sort[i].v, x->v, x->vlen)))
+            return 1;
+    return 0;
+}
+
+int rows_has_prel(const entity_rows *r, const prel_row *x)
+{
+    for (size_t i = 0; r && i < r->nprel; i++) {
+        const prel_row *p = &r->prel[i];
+        if (!strcmp(p->person, x->person) && !strcmp(p->type, x->type) && !strcmp(p->org, x->org) &&
+            same_opt(p->start, x->start) && same_opt(p->end, x->end))
+            return 1;
+    }
+    return 0;
+}

@@ -52,6 +52,13 @@ typedef struct entity_rows {
 void rows_build(int kind, json_t *e, int64_t modified_ms, entity_rows *rows);
 void rows_free(entity_rows *rows);
 
+/* Whether rows hold a row equal to x (rows may be NULL: none). A backend
+ * moving an entity from old rows to new ones writes only the rows one side
+ * has and the other lacks. */
+int rows_has_idx(const entity_rows *rows, const idx_row *x);
+int rows_has_sort(const entity_rows *rows, const sort_row *x);
+int rows_has_prel(const entity_rows *rows, const prel_row *x);
+
 /* Collects the values found at a dotted path ("a[].b.id") into out[];
  * returns how many (at most max). Strings and integers only. */
 size_t rows_path_values(json_t *e, const char *path, const char **out, size_t max);

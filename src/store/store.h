@@ -5,7 +5,8 @@
  * one thread at a time; the server keeps one per worker thread.
  *
  * The backend is chosen by the URL given to store_open: a file path or
- * "sqlite:PATH" is SQLite. (PostgreSQL comes behind the same interface.)
+ * "sqlite:PATH" is SQLite; "postgresql://..." or "postgres://..." (a libpq
+ * connection URI) is PostgreSQL. Everything below behaves the same on both.
  */
 #ifndef SKOLNAV_STORE_H
 #define SKOLNAV_STORE_H
@@ -28,6 +29,15 @@ int store_open(const char *url, int create, store **out, char *err, size_t errle
 void store_close(store *st);
 const char *store_errmsg(store *st);
 int store_schema_version(store *st);
+/* "sqlite" or "postgresql". */
+const char *store_backend(store *st);
+/* 1 when url names an existing store (an SQLite file; a PostgreSQL
+ * database holding the skolnav schema), 0 when not, -1 (with err) when
+ * that cannot be told (the server does not answer). */
+int store_exists(const char *url, char *err, size_t errlen);
+/* Deletes the store url names: the SQLite files, or every skolnav table
+ * of the PostgreSQL database (the database itself stays). */
+int store_remove(const char *url, char *err, size_t errlen);
 
 /* Tunes the connection for a long series of large write batches (a demo
  * build, a first import): a page cache of about cache_mb megabytes and
@@ -99,17 +109,29 @@ int store_deleted(store *st, const query *q, long limit, store_tomb_fn fn, void 
 /* ---- settings (server secrets and the like) */
 int store_setting_get(store *st, const char *key, char **value); /* STORE_NOTFOUND when unset */
 int store_setting_set(store *st, const char *key, const char *value);
+/* Sets key unless it is set already (race-free between nodes: the first
+ * writer wins), then reads it back into *value (caller frees). */
+int store_setting_init(store *st, const char *key, const char *value, char **out);
 
-/* ---- raw SQL for the modules that own their tables (clients, ...) */
+/* ---- raw SQL for the modules that own their tables (clients, ...)
+ * Placeholders are "?" (numbered from 1) on every backend; keep to SQL
+ * both SQLite and PostgreSQL accept. Step one statement to its end (or
+ * finalize it) before running another on the same store: PostgreSQL
+ * streams the rows of one statement at a time over the connection. */
 typedef struct store_stmt store_stmt;
 int store_prepare(store *st, const char *sql, store_stmt **out);
+/* Makes a statement ready to run again (bindings kept until rebound). */
+int store_reset(store_stmt *s);
 int store_bind_text(store_stmt *s, int i, const char *v);
 int store_bind_int(store_stmt *s, int i, int64_t v);
 int store_bind_null(store_stmt *s, int i);
+int store_bind_blob(store_stmt *s, int i, const void *v, size_t n);
 /* 1 = a row is ready, 0 = done, -1 = error. */
 int store_step(store_stmt *s);
 const char *store_col_text(store_stmt *s, int i);
 int64_t store_col_int(store_stmt *s, int i);
+const void *store_col_blob(store_stmt *s, int i, size_t *n);
+int store_col_is_null(store_stmt *s, int i);
 void store_finalize(store_stmt *s);
 int store_exec(store *st, const char *sql);
 

@@ -3,20 +3,21 @@
  * writer commits; synchronous=NORMAL keeps every commit safe from a
  * process crash (kill -9) and the file consistent after a power cut.
  */
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include <jansson.h>
-
+#include "store/backend.h"
 #include "store/migrations.h"
 #include "store/sql_query.h"
 #include "store/store.h"
 #include "util/buf.h"
-#include "util/collate.h"
 
 struct store {
+    const store_ops *ops; /* first: see backend.h */
     sqlite3 *db;
     char err[512];
     sqlite3_stmt *put, *upd, *meta, *meta_json, *exists, *del_e, *del_idx, *del_sort, *del_prel,
@@ -24,9 +25,11 @@ struct store {
 };
 
 struct store_stmt {
-    store *st;
+    store *st; /* first: see backend.h */
     sqlite3_stmt *s;
 };
+
+static const store_ops sqlite_ops;
 
 static int fail(store *st, const char *what)
 {
@@ -34,12 +37,12 @@ static int fail(store *st, const char *what)
     return STORE_ERR;
 }
 
-const char *store_errmsg(store *st)
+static const char *sq_errmsg(store *st)
 {
     return st->err;
 }
 
-int store_exec(store *st, const char *sql)
+static int sq_exec(store *st, const char *sql)
 {
     char *msg = NULL;
     if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -50,7 +53,7 @@ int store_exec(store *st, const char *sql)
     return STORE_OK;
 }
 
-int store_schema_version(store *st)
+static int sq_schema_version(store *st)
 {
     sqlite3_stmt *s;
     int v = -1;
@@ -117,23 +120,31 @@ static int prepare_all(store *st)
            prep(st, "INSERT INTO tombstone(kind,id,at) VALUES(?,?,?)", &st->ins_tomb);
 }
 
-static int rows_refresh(store *st);
-
-static const char *sqlite_path(const char *url)
+int sqlite_store_exists(const char *path)
 {
-    return strncmp(url, "sqlite:", 7) == 0 ? url + 7 : url;
+    return access(path, F_OK) == 0;
 }
 
-int store_open(const char *url, int create, store **out, char *err, size_t errlen)
+int sqlite_store_remove(const char *path, char *err, size_t errlen)
+{
+    const char *suffix[] = { "", "-wal", "-shm" };
+    for (int i = 0; i < 3; i++) {
+        char p[4096];
+        snprintf(p, sizeof p, "%s%s", path, suffix[i]);
+        if (unlink(p) && errno != ENOENT) {
+            snprintf(err, errlen, "cannot remove '%s': %s", p, strerror(errno));
+            return STORE_ERR;
+        }
+    }
+    return STORE_OK;
+}
+
+int sqlite_store_open(const char *path, int create, store **out, char *err, size_t errlen)
 {
     *out = NULL;
-    if (!strncmp(url, "postgres", 8)) {
-        snprintf(err, errlen, "PostgreSQL stores are not supported by this build yet: %s", url);
-        return STORE_ERR;
-    }
     store *st = xcalloc(1, sizeof *st);
+    st->ops = &sqlite_ops;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-    const char *path = sqlite_path(url);
     if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "cannot open database '%s': %s%s", path,
                  st->db ? sqlite3_errmsg(st->db) : "out of memory",
@@ -150,7 +161,7 @@ int store_open(const char *url, int create, store **out, char *err, size_t errle
     const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;"
                           " PRAGMA cache_size=-8192; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=0";
     if (store_exec(st, pragmas) ||
-        migrate(st) || prepare_all(st) || rows_refresh(st)) {
+        migrate(st) || prepare_all(st)) {
         snprintf(err, errlen, "database '%s': %s", path, st->err);
         store_close(st);
         return STORE_ERR;
@@ -159,7 +170,7 @@ int store_open(const char *url, int create, store **out, char *err, size_t errle
     return STORE_OK;
 }
 
-int store_tune_bulk(store *st, long cache_mb)
+static int sq_tune_bulk(store *st, long cache_mb)
 {
     char sql[160];
     /* Random ids spread every batch over the whole tree: a cache that holds
@@ -167,10 +178,10 @@ int store_tune_bulk(store *st, long cache_mb)
      * page changed by many batches reach the main file once. */
     snprintf(sql, sizeof sql, "PRAGMA cache_size=-%ld; PRAGMA wal_autocheckpoint=%ld", cache_mb * 1024,
              cache_mb * 64);
-    return store_exec(st, sql);
+    return sq_exec(st, sql);
 }
 
-void store_close(store *st)
+static void sq_close(store *st)
 {
     if (!st)
         return;
@@ -183,17 +194,17 @@ void store_close(store *st)
     free(st);
 }
 
-int store_begin(store *st)
+static int sq_begin(store *st)
 {
     return store_exec(st, "BEGIN IMMEDIATE");
 }
 
-int store_commit(store *st)
+static int sq_commit(store *st)
 {
     return store_exec(st, "COMMIT");
 }
 
-void store_rollback(store *st)
+static void sq_rollback(store *st)
 {
     sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -213,7 +224,7 @@ static void bind_kind_id(sqlite3_stmt *s, int kind, const char *id)
     sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
 }
 
-int store_entity_meta(store *st, int kind, const char *id, int want_json, store_meta *m)
+static int sq_entity_meta(store *st, int kind, const char *id, int want_json, store_meta *m)
 {
     sqlite3_stmt *s = want_json ? st->meta_json : st->meta;
     memset(m, 0, sizeof *m);
@@ -235,7 +246,7 @@ int store_entity_meta(store *st, int kind, const char *id, int want_json, store_
     return rc == SQLITE_DONE ? STORE_NOTFOUND : fail(st, "reading an entity");
 }
 
-int store_entity_exists(store *st, int kind, const char *id)
+static int sq_entity_exists(store *st, int kind, const char *id)
 {
     bind_kind_id(st->exists, kind, id);
     int rc = sqlite3_step(st->exists);
@@ -252,39 +263,6 @@ static void bind_opt(sqlite3_stmt *s, int i, const char *v)
         sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(s, i);
-}
-
-static int same_opt(const char *a, const char *b)
-{
-    return a == b || (a && b && !strcmp(a, b));
-}
-
-static int has_idx(const entity_rows *r, const idx_row *x)
-{
-    for (size_t i = 0; r && i < r->nidx; i++)
-        if (!strcmp(r->idx[i].key, x->key) && !strcmp(r->idx[i].value, x->value))
-            return 1;
-    return 0;
-}
-
-static int has_sort(const entity_rows *r, const sort_row *x)
-{
-    for (size_t i = 0; r && i < r->nsort; i++)
-        if (!strcmp(r->sort[i].skey, x->skey) && r->sort[i].vlen == x->vlen &&
-            (!x->vlen || !memcmp(r->sort[i].v, x->v, x->vlen)))
-            return 1;
-    return 0;
-}
-
-static int has_prel(const entity_rows *r, const prel_row *x)
-{
-    for (size_t i = 0; r && i < r->nprel; i++) {
-        const prel_row *p = &r->prel[i];
-        if (!strcmp(p->person, x->person) && !strcmp(p->type, x->type) && !strcmp(p->org, x->org) &&
-            same_opt(p->start, x->start) && same_opt(p->end, x->end))
-            return 1;
-    }
-    return 0;
 }
 
 static int idx_row_op(store *st, sqlite3_stmt *s, int kind, const char *id, const idx_row *x)
@@ -319,25 +297,25 @@ static int prel_row_op(store *st, sqlite3_stmt *s, int kind, const char *id, con
 /* Moves an entity's derived rows from `old` (NULL: none) to `new` (NULL:
  * none), touching only the rows that differ: an update that renames a
  * pupil rewrites its name rows, not its relations. */
-static int sync_rows(store *st, int kind, const char *id, const entity_rows *old, const entity_rows *new)
+static int sq_entity_rows(store *st, int kind, const char *id, const entity_rows *old, const entity_rows *new)
 {
     for (size_t i = 0; old && i < old->nidx; i++)
-        if (!has_idx(new, &old->idx[i]) && idx_row_op(st, st->del_idx, kind, id, &old->idx[i]))
+        if (!rows_has_idx(new, &old->idx[i]) && idx_row_op(st, st->del_idx, kind, id, &old->idx[i]))
             return STORE_ERR;
     for (size_t i = 0; old && i < old->nsort; i++)
-        if (!has_sort(new, &old->sort[i]) && sort_row_op(st, st->del_sort, kind, id, &old->sort[i]))
+        if (!rows_has_sort(new, &old->sort[i]) && sort_row_op(st, st->del_sort, kind, id, &old->sort[i]))
             return STORE_ERR;
     for (size_t i = 0; old && i < old->nprel; i++)
-        if (!has_prel(new, &old->prel[i]) && prel_row_op(st, st->del_prel, kind, id, &old->prel[i], 0))
+        if (!rows_has_prel(new, &old->prel[i]) && prel_row_op(st, st->del_prel, kind, id, &old->prel[i], 0))
             return STORE_ERR;
     for (size_t i = 0; new && i < new->nidx; i++)
-        if (!has_idx(old, &new->idx[i]) && idx_row_op(st, st->ins_idx, kind, id, &new->idx[i]))
+        if (!rows_has_idx(old, &new->idx[i]) && idx_row_op(st, st->ins_idx, kind, id, &new->idx[i]))
             return STORE_ERR;
     for (size_t i = 0; new && i < new->nsort; i++)
-        if (!has_sort(old, &new->sort[i]) && sort_row_op(st, st->ins_sort, kind, id, &new->sort[i]))
+        if (!rows_has_sort(old, &new->sort[i]) && sort_row_op(st, st->ins_sort, kind, id, &new->sort[i]))
             return STORE_ERR;
     for (size_t i = 0; new && i < new->nprel; i++)
-        if (!has_prel(old, &new->prel[i]) && prel_row_op(st, st->ins_prel, kind, id, &new->prel[i], 1))
+        if (!rows_has_prel(old, &new->prel[i]) && prel_row_op(st, st->ins_prel, kind, id, &new->prel[i], 1))
             return STORE_ERR;
     return STORE_OK;
 }
@@ -350,8 +328,8 @@ static int add_change(store *st, int kind, const char *id, const char *op, int64
     return run(st, st->ins_change, "appending to the change feed");
 }
 
-int store_entity_put(store *st, int kind, const char *id, const char *json, const entity_rows *r,
-                     const entity_rows *old, int64_t created, int64_t modified, const char *source)
+static int sq_entity_put(store *st, int kind, const char *id, const char *json, const entity_rows *r,
+                         const entity_rows *old, int64_t created, int64_t modified, const char *source)
 {
     sqlite3_stmt *s = old ? st->upd : st->put;
     bind_kind_id(s, kind, id);
@@ -372,15 +350,15 @@ int store_entity_put(store *st, int kind, const char *id, const char *json, cons
         snprintf(st->err, sizeof st->err, "updating %s: it does not exist", id);
         return STORE_ERR;
     }
-    if (sync_rows(st, kind, id, old, r))
+    if (sq_entity_rows(st, kind, id, old, r))
         return STORE_ERR;
     return add_change(st, kind, id, old ? "update" : "create", modified);
 }
 
-int store_entity_delete(store *st, int kind, const char *id, const entity_rows *old, int64_t at)
+static int sq_entity_delete(store *st, int kind, const char *id, const entity_rows *old, int64_t at)
 {
     bind_kind_id(st->del_e, kind, id);
-    if (run(st, st->del_e, "deleting an entity") || sync_rows(st, kind, id, old, NULL))
+    if (run(st, st->del_e, "deleting an entity") || sq_entity_rows(st, kind, id, old, NULL))
         return STORE_ERR;
     bind_kind_id(st->ins_tomb, kind, id);
     sqlite3_bind_int64(st->ins_tomb, 3, at);
@@ -389,86 +367,7 @@ int store_entity_delete(store *st, int kind, const char *id, const entity_rows *
     return add_change(st, kind, id, "delete", at);
 }
 
-/* Rebuilds the derived rows of the entities from eid `after` on, a chunk at
- * a time (the scan restarts after each chunk, so the writes never disturb
- * it). Returns the last eid done, 0 when none was left, -1 on error. */
-static int64_t refresh_chunk(store *st, sqlite3_stmt *sel, sqlite3_stmt *upd, int64_t after)
-{
-    int64_t last = 0;
-    sqlite3_bind_int64(sel, 1, after);
-    while (sqlite3_step(sel) == SQLITE_ROW) {
-        last = sqlite3_column_int64(sel, 0);
-        int kind = sqlite3_column_int(sel, 1);
-        const char *id = (const char *)sqlite3_column_text(sel, 2);
-        json_t *e = json_loads((const char *)sqlite3_column_text(sel, 3), 0, NULL);
-        if (!e || !model_kind(kind)) {
-            json_decref(e);
-            snprintf(st->err, sizeof st->err, "rebuilding index rows: entity %s holds no valid JSON", id);
-            sqlite3_reset(sel);
-            return -1;
-        }
-        entity_rows r;
-        rows_build(kind, e, sqlite3_column_int64(sel, 4), &r);
-        json_decref(e);
-        bind_opt(upd, 1, r.display);
-        bind_opt(upd, 2, r.pstart);
-        bind_opt(upd, 3, r.pend);
-        sqlite3_bind_int64(upd, 4, last);
-        int rc = run(st, upd, "rebuilding entity columns") || sync_rows(st, kind, id, NULL, &r);
-        rows_free(&r);
-        if (rc) {
-            sqlite3_reset(sel);
-            return -1;
-        }
-    }
-    sqlite3_reset(sel);
-    return last;
-}
-
-/* The derived rows are a function of an entity's JSON, of rows_build's
- * rules and of the collation rules: when the last two are not those the
- * rows were built with (an upgrade of skolnav or of ICU), build them again,
- * in one transaction. */
-static int rows_refresh(store *st)
-{
-    char want[96], coll[64];
-    collate_version(coll, sizeof coll);
-    snprintf(want, sizeof want, "%d/%s", ROWS_VERSION, coll);
-    for (int locked = 0; locked < 2; locked++) {
-        char *have = NULL;
-        int rc = store_setting_get(st, "rows_version", &have);
-        int same = rc == STORE_OK && !strcmp(have, want);
-        free(have);
-        if (rc == STORE_ERR || same) {
-            if (locked)
-                store_rollback(st);
-            return rc == STORE_ERR ? STORE_ERR : STORE_OK;
-        }
-        if (!locked && store_begin(st))
-            return STORE_ERR;
-    }
-    sqlite3_stmt *sel = NULL, *upd = NULL;
-    int rc = store_exec(st, "DELETE FROM idx; DELETE FROM sortidx; DELETE FROM prel") ||
-             prep(st, "SELECT eid, kind, id, json, modified FROM entity WHERE eid > ? ORDER BY eid LIMIT 2000", &sel) ||
-             prep(st, "UPDATE entity SET display=?, pstart=?, pend=? WHERE eid=?", &upd);
-    for (int64_t at = 0; !rc;) {
-        int64_t last = refresh_chunk(st, sel, upd, at);
-        if (last < 0)
-            rc = STORE_ERR;
-        if (last <= 0)
-            break;
-        at = last;
-    }
-    sqlite3_finalize(sel);
-    sqlite3_finalize(upd);
-    if (rc || store_orgtree_rebuild(st) || store_setting_set(st, "rows_version", want) || store_commit(st)) {
-        store_rollback(st);
-        return STORE_ERR;
-    }
-    return STORE_OK;
-}
-
-int store_orgtree_rebuild(store *st)
+static int sq_orgtree_rebuild(store *st)
 {
     char sql[512];
     snprintf(sql, sizeof sql,
@@ -544,7 +443,7 @@ static int rows_loop(store *st, sqlq *q, store_row_fn fn, void *ctx)
     return stop;
 }
 
-int store_list(store *st, const query *q, long limit, store_row_fn fn, void *ctx)
+static int sq_list(store *st, const query *q, long limit, store_row_fn fn, void *ctx)
 {
     sqlq s;
     sqlq_init(&s, 0);
@@ -559,7 +458,7 @@ int store_list(store *st, const query *q, long limit, store_row_fn fn, void *ctx
     return rc;
 }
 
-int store_fetch_ids(store *st, int kind, const char *const *ids, size_t n, store_row_fn fn, void *ctx)
+static int sq_fetch_ids(store *st, int kind, const char *const *ids, size_t n, store_row_fn fn, void *ctx)
 {
     if (!n)
         return STORE_OK;
@@ -571,7 +470,7 @@ int store_fetch_ids(store *st, int kind, const char *const *ids, size_t n, store
     return rc;
 }
 
-int store_fetch_by_key(store *st, int kind, const char *key, int via_kind, const char *via_key,
+static int sq_fetch_by_key(store *st, int kind, const char *key, int via_kind, const char *via_key,
                        const char *const *values, size_t n, store_row_fn fn, void *ctx)
 {
     if (!n)
@@ -584,7 +483,7 @@ int store_fetch_by_key(store *st, int kind, const char *key, int via_kind, const
     return rc;
 }
 
-int store_display_names(store *st, int kind, const char *const *ids, size_t n, store_name_fn fn, void *ctx)
+static int sq_display_names(store *st, int kind, const char *const *ids, size_t n, store_name_fn fn, void *ctx)
 {
     if (!n)
         return STORE_OK;
@@ -614,7 +513,7 @@ int store_display_names(store *st, int kind, const char *const *ids, size_t n, s
     return rc == SQLITE_DONE ? STORE_OK : fail(st, "reading display names");
 }
 
-int store_deleted(store *st, const query *q, long limit, store_tomb_fn fn, void *ctx)
+static int sq_deleted(store *st, const query *q, long limit, store_tomb_fn fn, void *ctx)
 {
     sqlq qq;
     sqlq_init(&qq, 0);
@@ -634,35 +533,9 @@ int store_deleted(store *st, const query *q, long limit, store_tomb_fn fn, void 
     return rc == SQLITE_DONE ? STORE_OK : fail(st, "reading deletions");
 }
 
-int store_setting_get(store *st, const char *key, char **value)
-{
-    store_stmt *s;
-    *value = NULL;
-    if (store_prepare(st, "SELECT v FROM setting WHERE k=?", &s))
-        return STORE_ERR;
-    store_bind_text(s, 1, key);
-    int rc = store_step(s);
-    if (rc == 1)
-        *value = xstrdup(store_col_text(s, 0));
-    store_finalize(s);
-    return rc == 1 ? STORE_OK : rc == 0 ? STORE_NOTFOUND : STORE_ERR;
-}
-
-int store_setting_set(store *st, const char *key, const char *value)
-{
-    store_stmt *s;
-    if (store_prepare(st, "INSERT INTO setting(k, v) VALUES(?, ?) ON CONFLICT(k) DO UPDATE SET v=excluded.v", &s))
-        return STORE_ERR;
-    store_bind_text(s, 1, key);
-    store_bind_text(s, 2, value);
-    int rc = store_step(s);
-    store_finalize(s);
-    return rc == 0 ? STORE_OK : STORE_ERR;
-}
-
 /* ---- raw statements */
 
-int store_prepare(store *st, const char *sql, store_stmt **out)
+static int sq_prepare(store *st, const char *sql, store_stmt **out)
 {
     store_stmt *s = xcalloc(1, sizeof *s);
     s->st = st;
@@ -675,22 +548,28 @@ int store_prepare(store *st, const char *sql, store_stmt **out)
     return STORE_OK;
 }
 
-int store_bind_text(store_stmt *s, int i, const char *v)
+static int sq_reset(store_stmt *s)
+{
+    sqlite3_reset(s->s);
+    return 0;
+}
+
+static int sq_bind_text(store_stmt *s, int i, const char *v)
 {
     return sqlite3_bind_text(s->s, i, v, -1, SQLITE_TRANSIENT) == SQLITE_OK ? 0 : -1;
 }
 
-int store_bind_int(store_stmt *s, int i, int64_t v)
+static int sq_bind_int(store_stmt *s, int i, int64_t v)
 {
     return sqlite3_bind_int64(s->s, i, v) == SQLITE_OK ? 0 : -1;
 }
 
-int store_bind_null(store_stmt *s, int i)
+static int sq_bind_null(store_stmt *s, int i)
 {
     return sqlite3_bind_null(s->s, i) == SQLITE_OK ? 0 : -1;
 }
 
-int store_step(store_stmt *s)
+static int sq_step(store_stmt *s)
 {
     int rc = sqlite3_step(s->s);
     if (rc == SQLITE_ROW)
@@ -701,21 +580,81 @@ int store_step(store_stmt *s)
     return -1;
 }
 
-const char *store_col_text(store_stmt *s, int i)
+static const char *sq_col_text(store_stmt *s, int i)
 {
     const char *t = (const char *)sqlite3_column_text(s->s, i);
     return t ? t : "";
 }
 
-int64_t store_col_int(store_stmt *s, int i)
+static int64_t sq_col_int(store_stmt *s, int i)
 {
     return sqlite3_column_int64(s->s, i);
 }
 
-void store_finalize(store_stmt *s)
+static void sq_finalize(store_stmt *s)
 {
     if (!s)
         return;
     sqlite3_finalize(s->s);
     free(s);
 }
+
+static int sq_bind_blob(store_stmt *s, int i, const void *v, size_t n)
+{
+    return sqlite3_bind_blob(s->s, i, n ? v : "", (int)n, SQLITE_TRANSIENT) == SQLITE_OK ? 0 : -1;
+}
+
+static const void *sq_col_blob(store_stmt *s, int i, size_t *n)
+{
+    *n = (size_t)sqlite3_column_bytes(s->s, i);
+    const void *v = sqlite3_column_blob(s->s, i);
+    return v ? v : "";
+}
+
+static int sq_col_is_null(store_stmt *s, int i)
+{
+    return sqlite3_column_type(s->s, i) == SQLITE_NULL;
+}
+
+/* AUTOINCREMENT continues after the largest seq present: nothing to do. */
+static int sq_sequences_sync(store *st)
+{
+    (void)st;
+    return STORE_OK;
+}
+
+static const store_ops sqlite_ops = {
+    .name = "sqlite",
+    .close = sq_close,
+    .errmsg = sq_errmsg,
+    .schema_version = sq_schema_version,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .entity_meta = sq_entity_meta,
+    .entity_exists = sq_entity_exists,
+    .entity_put = sq_entity_put,
+    .entity_delete = sq_entity_delete,
+    .entity_rows = sq_entity_rows,
+    .tune_bulk = sq_tune_bulk,
+    .orgtree_rebuild = sq_orgtree_rebuild,
+    .list = sq_list,
+    .fetch_ids = sq_fetch_ids,
+    .fetch_by_key = sq_fetch_by_key,
+    .display_names = sq_display_names,
+    .deleted = sq_deleted,
+    .prepare = sq_prepare,
+    .reset = sq_reset,
+    .bind_text = sq_bind_text,
+    .bind_int = sq_bind_int,
+    .bind_null = sq_bind_null,
+    .bind_blob = sq_bind_blob,
+    .step = sq_step,
+    .col_text = sq_col_text,
+    .col_int = sq_col_int,
+    .col_blob = sq_col_blob,
+    .col_is_null = sq_col_is_null,
+    .finalize = sq_finalize,
+    .exec = sq_exec,
+    .sequences_sync = sq_sequences_sync,
+};

@@ -34,6 +34,55 @@ def skolnav_bin():
     return os.environ.get("SKOLNAV_BIN") or os.path.join(REPO_ROOT, "build", "skolnav")
 
 
+# --- stores: SQLite files or PostgreSQL databases ---------------------------------
+# SKOLNAV_TEST_BACKEND=postgresql runs every server of the suite on a fresh
+# database of the PostgreSQL server in SKOLNAV_TEST_PG (tests/with-pg starts
+# one); otherwise each gets an SQLite file in its work directory.
+
+def backend():
+    return os.environ.get("SKOLNAV_TEST_BACKEND", "sqlite")
+
+
+def pg_base():
+    base = os.environ.get("SKOLNAV_TEST_PG")
+    assert base, ("no PostgreSQL server for the tests: run them under tests/with-pg "
+                  "(as `make check` does), which sets SKOLNAV_TEST_PG")
+    return base
+
+
+def psql(url, sql):
+    """Rows of one SQL statement run by psql on url, as lists of strings."""
+    cp = subprocess.run(["psql", "-X", "-q", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", url, "-c", sql],
+                        capture_output=True, text=True, timeout=300)
+    assert cp.returncode == 0, "psql %s: %s" % (sql[:200], cp.stderr)
+    return [ln.split("\t") for ln in cp.stdout.splitlines()]
+
+
+def new_pg_db():
+    name = "skn_" + uuid.uuid4().hex[:16]
+    psql(pg_base() + "/postgres", "CREATE DATABASE " + name)
+    return pg_base() + "/" + name
+
+
+def new_db(workdir, name="skolnav"):
+    """A place for a new store of the backend under test."""
+    if backend() == "postgresql":
+        return new_pg_db()
+    return os.path.join(workdir, name + ".db")
+
+
+def sql_value(db, sql):
+    """The first column of the first row of sql run on the store db."""
+    if db.startswith("postgres"):
+        return psql(db, sql)[0][0]
+    import sqlite3
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql).fetchone()[0]
+    finally:
+        con.close()
+
+
 # --- time ---------------------------------------------------------------------
 
 def parse_dt(s):
@@ -215,10 +264,10 @@ def free_port():
 class Server:
     """A running `skolnav serve` on a fresh demo database."""
 
-    def __init__(self, workdir, seed):
+    def __init__(self, workdir, seed, db=None):
         self.workdir = workdir
         self.binary = skolnav_bin()
-        self.db = os.path.join(workdir, "skolnav.db")
+        self.db = db or new_db(workdir)
         self.cli = Cli(self.binary, self.db, workdir)
         self.seed = seed
         self.proc = None
@@ -230,6 +279,14 @@ class Server:
         self.client_a_id, self.key_a = self.cli.add_client("api-test-a", as_json=True)
         _id, self.key_b = self.cli.add_client("api-test-b", as_json=False)
         assert self.key_a != self.key_b
+        return self.launch()
+
+    def launch(self):
+        """Starts `skolnav serve` on the store as it is (keys already set)."""
+        return self.spawn().wait_ready()
+
+    def spawn(self):
+        """Starts the process without waiting for it to answer."""
         self.port = free_port()
         self.base = "http://127.0.0.1:%d" % self.port
         self.log_path = os.path.join(self.workdir, "serve.log")
@@ -237,6 +294,9 @@ class Server:
         self.proc = subprocess.Popen(
             [self.binary, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port],
             stdout=self._log, stderr=subprocess.STDOUT)
+        return self
+
+    def wait_ready(self):
         deadline = time.time() + 30
         while True:
             if self.proc.poll() is not None:

@@ -1,0 +1,91 @@
+/*
+ * Versioned schema migrations for the PostgreSQL backend, step for step the
+ * same schema as migrations.h (SQLite). Each step runs in one transaction
+ * under an advisory lock, so nodes starting together migrate once; the
+ * version is the one row of skolnav_schema. Append new steps; never edit a
+ * released one; add every new table to pg_tables.
+ *
+ * Text columns that are compared or ordered are COLLATE "C": bytewise,
+ * like SQLite, so ids, dates and index values order the same on both
+ * backends. Sort keys are bytea, which PostgreSQL compares bytewise.
+ */
+#ifndef SKOLNAV_MIGRATIONS_PG_H
+#define SKOLNAV_MIGRATIONS_PG_H
+
+static const char *const pg_migrations[] = {
+    /* 1: entities, index rows, change feed, tombstones, clients */
+    "CREATE TABLE entity(kind integer NOT NULL, id text COLLATE \"C\" NOT NULL, json text NOT NULL,"
+    "  display text, created bigint NOT NULL, modified bigint NOT NULL,"
+    "  pstart text COLLATE \"C\", pend text COLLATE \"C\", source text, PRIMARY KEY(kind, id));"
+    "CREATE INDEX entity_modified ON entity(kind, modified);"
+    "CREATE TABLE idx(kind integer NOT NULL, key text COLLATE \"C\" NOT NULL, value text COLLATE \"C\" NOT NULL,"
+    "  id text COLLATE \"C\" NOT NULL);"
+    "CREATE INDEX idx_value ON idx(kind, key, value, id);"
+    "CREATE INDEX idx_entity ON idx(kind, id);"
+    "CREATE TABLE sortidx(kind integer NOT NULL, skey text COLLATE \"C\" NOT NULL, v bytea NOT NULL,"
+    "  id text COLLATE \"C\" NOT NULL, PRIMARY KEY(kind, skey, v, id));"
+    "CREATE INDEX sortidx_entity ON sortidx(kind, id);"
+    "CREATE TABLE prel(person text COLLATE \"C\" NOT NULL, type text COLLATE \"C\" NOT NULL,"
+    "  org text COLLATE \"C\" NOT NULL, pstart text COLLATE \"C\", pend text COLLATE \"C\","
+    "  skind integer NOT NULL, sid text COLLATE \"C\" NOT NULL);"
+    "CREATE INDEX prel_org ON prel(type, org, person);"
+    "CREATE INDEX prel_person ON prel(person, type);"
+    "CREATE INDEX prel_source ON prel(skind, sid);"
+    "CREATE TABLE orgtree(anc text COLLATE \"C\" NOT NULL, des text COLLATE \"C\" NOT NULL, PRIMARY KEY(anc, des));"
+    "CREATE TABLE changes(seq bigserial PRIMARY KEY, kind integer NOT NULL,"
+    "  id text COLLATE \"C\" NOT NULL, op text NOT NULL, at bigint NOT NULL);"
+    "CREATE TABLE tombstone(seq bigserial PRIMARY KEY, kind integer NOT NULL,"
+    "  id text COLLATE \"C\" NOT NULL, at bigint NOT NULL);"
+    "CREATE INDEX tombstone_at ON tombstone(at);"
+    "CREATE TABLE client(id text COLLATE \"C\" PRIMARY KEY, name text NOT NULL, key_hash text COLLATE \"C\" NOT NULL UNIQUE,"
+    "  full_access integer NOT NULL DEFAULT 0, created bigint NOT NULL, disabled integer NOT NULL DEFAULT 0);"
+    "CREATE TABLE setting(k text COLLATE \"C\" PRIMARY KEY, v text NOT NULL);",
+
+    /* 2: as SQLite's 2: entities keyed by eid (kind << 40 | n, arrival
+     * order), derived rows keyed by value only, rebuilt on open. */
+    "CREATE TABLE entity2(eid bigint PRIMARY KEY, kind integer NOT NULL, id text COLLATE \"C\" NOT NULL,"
+    "  json text NOT NULL, display text, created bigint NOT NULL, modified bigint NOT NULL,"
+    "  pstart text COLLATE \"C\", pend text COLLATE \"C\", source text);"
+    "INSERT INTO entity2(eid,kind,id,json,display,created,modified,pstart,pend,source)"
+    "  SELECT (kind::bigint << 40) + row_number() OVER (PARTITION BY kind ORDER BY created, id),"
+    "  kind,id,json,display,created,modified,pstart,pend,source FROM entity;"
+    "DROP TABLE entity;"
+    "ALTER TABLE entity2 RENAME TO entity;"
+    "CREATE UNIQUE INDEX entity_id ON entity(kind, id);"
+    "CREATE INDEX entity_modified ON entity(kind, modified, id);"
+    "DROP TABLE idx;"
+    "CREATE TABLE idx(kind integer NOT NULL, key text COLLATE \"C\" NOT NULL, value text COLLATE \"C\" NOT NULL,"
+    "  id text COLLATE \"C\" NOT NULL, PRIMARY KEY(kind, key, value, id));"
+    "DELETE FROM sortidx;"
+    "DROP INDEX sortidx_entity;"
+    "DELETE FROM prel;"
+    "DROP INDEX prel_source;"
+    "DELETE FROM setting WHERE k='rows_version'",
+
+    /* 3: as SQLite's 3: sources, their runs, held batches, pull state. */
+    "CREATE TABLE source(id text COLLATE \"C\" PRIMARY KEY, name text COLLATE \"C\" NOT NULL UNIQUE,"
+    "  type text NOT NULL, key_hash text COLLATE \"C\" UNIQUE, url text, auth text,"
+    "  schedule bigint NOT NULL DEFAULT 0, kinds text, delete_pct integer NOT NULL DEFAULT 5,"
+    "  change_pct integer NOT NULL DEFAULT 50, hold_min integer NOT NULL DEFAULT 10,"
+    "  raised_pct integer NOT NULL DEFAULT 0, raised_until bigint NOT NULL DEFAULT 0, created bigint NOT NULL);"
+    "CREATE TABLE source_run(seq bigserial PRIMARY KEY, source text COLLATE \"C\" NOT NULL,"
+    "  started bigint NOT NULL, finished bigint NOT NULL, what text NOT NULL, result text NOT NULL,"
+    "  created bigint NOT NULL DEFAULT 0, updated bigint NOT NULL DEFAULT 0,"
+    "  deleted bigint NOT NULL DEFAULT 0, unchanged bigint NOT NULL DEFAULT 0, errors text);"
+    "CREATE INDEX source_run_source ON source_run(source, seq);"
+    "CREATE TABLE held_batch(id text COLLATE \"C\" PRIMARY KEY, source text COLLATE \"C\" NOT NULL,"
+    "  created bigint NOT NULL, is_full integer NOT NULL, summary text NOT NULL, payload text NOT NULL);"
+    "CREATE TABLE pull_state(source text COLLATE \"C\" NOT NULL, kind integer NOT NULL, phase text NOT NULL,"
+    "  page_token text, walk_started bigint NOT NULL DEFAULT 0, watermark bigint NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY(source, kind));"
+    "CREATE TABLE pull_seen(source text COLLATE \"C\" NOT NULL, kind integer NOT NULL,"
+    "  id text COLLATE \"C\" NOT NULL, PRIMARY KEY(source, kind, id));"
+    "CREATE INDEX entity_source ON entity(source, kind)",
+};
+
+/* Every table the migrations create (for `demo --force`, which starts over). */
+static const char pg_tables[] =
+    "entity, idx, sortidx, prel, orgtree, changes, tombstone, client, setting, skolnav_schema,"
+    " source, source_run, held_batch, pull_state, pull_seen";
+
+#endif

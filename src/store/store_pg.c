@@ -1,0 +1,1035 @@
+/*
+ * The PostgreSQL backend (libpq). One store is one connection; the server
+ * keeps one per worker thread, which is the pool of a node.
+ *
+ * Writes are queued in libpq's pipeline mode and their results read in one
+ * go before the next read or the commit, so an ingest costs about two round
+ * trips per entity instead of one per row. A failed queued write aborts the
+ * transaction; the error surfaces at the next read or at the commit, and
+ * the whole batch is rolled back, as on SQLite.
+ *
+ * Write transactions take one advisory lock, so writers run one at a time
+ * across every node, as SQLite's BEGIN IMMEDIATE makes them on one machine:
+ * change-feed numbers then commit in order, and an ingest's "does it exist"
+ * checks cannot race another node's insert. Readers never wait for it.
+ */
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/backend.h"
+#include "store/migrations_pg.h"
+#include "store/sql_query.h"
+#include "util/buf.h"
+
+#define LOCK_MIGRATE "7593021001"  /* advisory lock keys ("skolnav" in spirit) */
+#define LOCK_WRITE "7593021002"
+#define PIPE_MAX 256               /* queued writes before their results are read */
+#define MAX_ARGS 12
+
+struct store {
+    const store_ops *ops; /* first: see backend.h */
+    PGconn *conn;
+    int pipe;      /* in pipeline mode */
+    int queued;    /* writes sent, results not read */
+    int pipe_err;  /* a queued write failed (message in err) */
+    int in_tx;     /* inside store_begin .. commit/rollback */
+    char err[512];
+};
+
+struct store_stmt {
+    store *st; /* first: see backend.h */
+    char *sql;
+    int nparams;
+    char **vals;
+    int *lens, *fmts;
+    int started, done;
+    PGresult *row;
+    unsigned char *blob; /* the last col_blob, decoded */
+};
+
+static const store_ops pg_ops;
+
+/* ---- errors */
+
+static void set_err(store *st, const char *what, const char *msg)
+{
+    snprintf(st->err, sizeof st->err, "%s: %s", what, msg && *msg ? msg : "unknown PostgreSQL error");
+    size_t n = strlen(st->err);
+    while (n && (st->err[n - 1] == '\n' || st->err[n - 1] == ' '))
+        st->err[--n] = 0;
+}
+
+static int fail_conn(store *st, const char *what)
+{
+    set_err(st, what, PQerrorMessage(st->conn));
+    return STORE_ERR;
+}
+
+static int fail_res(store *st, const char *what, PGresult *r)
+{
+    set_err(st, what, r ? PQresultErrorMessage(r) : PQerrorMessage(st->conn));
+    PQclear(r);
+    return STORE_ERR;
+}
+
+static const char *pg_errmsg(store *st)
+{
+    return st->err;
+}
+
+/* The URL with any password replaced, for messages. */
+static void redact(const char *url, char *out, size_t outlen)
+{
+    const char *auth = strstr(url, "://");
+    const char *at = auth ? strchr(auth + 3, '@') : NULL;
+    const char *colon = auth && at ? memchr(auth + 3, ':', (size_t)(at - auth - 3)) : NULL;
+    if (!colon) {
+        snprintf(out, outlen, "%s", url);
+        return;
+    }
+    snprintf(out, outlen, "%.*s:***%s", (int)(colon - url), url, at);
+}
+
+/* ---- the write pipeline */
+
+/* Reads the results of every queued statement and leaves pipeline mode.
+ * With `last`, the result of the last one (a read queued behind the
+ * writes) is handed to the caller instead of being dropped. */
+static int drain_keep(store *st, PGresult **last)
+{
+    if (!st->pipe)
+        return STORE_OK;
+    int ok = PQpipelineSync(st->conn) == 1;
+    if (!ok)
+        fail_conn(st, "sending queued writes");
+    int nulls = 0, synced = 0;
+    /* Each queued write yields its result and a NULL; the sync yields
+     * PGRES_PIPELINE_SYNC. A broken connection ends the loop early. */
+    while (ok && nulls <= st->queued) {
+        PGresult *r = PQgetResult(st->conn);
+        if (!r) {
+            nulls++;
+            if (PQstatus(st->conn) == CONNECTION_BAD)
+                break;
+            continue;
+        }
+        ExecStatusType t = PQresultStatus(r);
+        if (t == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            synced = 1;
+            break;
+        }
+        if (t == PGRES_FATAL_ERROR && !st->pipe_err) {
+            set_err(st, "writing", PQresultErrorMessage(r));
+            st->pipe_err = 1;
+        }
+        if (last && nulls == st->queued - 1 && !*last)
+            *last = r;
+        else
+            PQclear(r);
+    }
+    if (ok && !synced && !st->pipe_err) {
+        fail_conn(st, "reading the results of queued writes");
+        st->pipe_err = 1;
+    }
+    if (!PQexitPipelineMode(st->conn) && !st->pipe_err) {
+        fail_conn(st, "leaving pipeline mode");
+        st->pipe_err = 1;
+    }
+    st->pipe = 0;
+    st->queued = 0;
+    return ok && !st->pipe_err ? STORE_OK : STORE_ERR;
+}
+
+static int drain(store *st)
+{
+    return drain_keep(st, NULL);
+}
+
+static int prepare_all(store *st);
+
+/* Before any statement whose result is needed now. A connection lost
+ * between transactions (a restarted or failed-over server) is opened
+ * again here, so one failed request is all a worker loses; inside a
+ * transaction it is an error, since the transaction is gone with it. */
+static int ready(store *st)
+{
+    if (drain(st))
+        return STORE_ERR;
+    if (PQstatus(st->conn) == CONNECTION_BAD) {
+        if (st->in_tx)
+            return fail_conn(st, "the connection to PostgreSQL was lost");
+        PQreset(st->conn);
+        if (PQstatus(st->conn) != CONNECTION_OK)
+            return fail_conn(st, "reconnecting to PostgreSQL");
+        PQsetClientEncoding(st->conn, "UTF8");
+        PGresult *r = PQexec(st->conn, "SET TIME ZONE 'UTC'");
+        PQclear(r);
+        if (prepare_all(st))
+            return STORE_ERR;
+    }
+    return STORE_OK;
+}
+
+typedef struct pgargs {
+    const char *v[MAX_ARGS];
+    int len[MAX_ARGS], fmt[MAX_ARGS];
+    char num[MAX_ARGS][24];
+    int n;
+} pgargs;
+
+static void a_text(pgargs *a, const char *s)
+{
+    if (a->n >= MAX_ARGS)
+        abort(); /* a statement with more parameters than MAX_ARGS: a bug here */
+    a->v[a->n] = s;
+    a->len[a->n] = 0;
+    a->fmt[a->n] = 0;
+    a->n++;
+}
+
+static void a_int(pgargs *a, int64_t x)
+{
+    snprintf(a->num[a->n], sizeof a->num[a->n], "%lld", (long long)x);
+    a_text(a, a->num[a->n]);
+}
+
+static void a_blob(pgargs *a, const void *p, size_t n)
+{
+    a->v[a->n] = n ? p : "";
+    a->len[a->n] = (int)n;
+    a->fmt[a->n] = 1;
+    a->n++;
+}
+
+static int queue(store *st, const char *stmt, const pgargs *a)
+{
+    if (st->pipe_err)
+        return STORE_ERR;
+    if (!st->pipe) {
+        if (PQenterPipelineMode(st->conn) != 1)
+            return fail_conn(st, "entering pipeline mode");
+        st->pipe = 1;
+    }
+    if (PQsendQueryPrepared(st->conn, stmt, a->n, a->v, a->len, a->fmt, 0) != 1)
+        return fail_conn(st, "queueing a write");
+    if (++st->queued >= PIPE_MAX)
+        return drain(st);
+    return STORE_OK;
+}
+
+/* ---- plain statements */
+
+static int pg_exec(store *st, const char *sql)
+{
+    if (ready(st))
+        return STORE_ERR;
+    PGresult *r = PQexec(st->conn, sql);
+    ExecStatusType t = PQresultStatus(r);
+    if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK)
+        return fail_res(st, "running a statement", r);
+    PQclear(r);
+    return STORE_OK;
+}
+
+/* A prepared statement run now; NULL (with err set) on failure. Behind
+ * queued writes the read joins the pipeline, so the writes' results and
+ * the read's come back in one round trip. */
+static PGresult *run_now(store *st, const char *stmt, const pgargs *a, const char *what)
+{
+    if (st->pipe && !st->pipe_err) {
+        if (PQsendQueryPrepared(st->conn, stmt, a->n, a->v, a->len, a->fmt, 0) != 1) {
+            fail_conn(st, what);
+            drain(st);
+            return NULL;
+        }
+        st->queued++;
+        PGresult *r = NULL;
+        int rc = drain_keep(st, &r);
+        if (rc || PQresultStatus(r) != PGRES_TUPLES_OK) {
+            if (!rc)
+                fail_res(st, what, r);
+            else
+                PQclear(r);
+            return NULL;
+        }
+        return r;
+    }
+    if (ready(st))
+        return NULL;
+    PGresult *r = PQexecPrepared(st->conn, stmt, a->n, a->v, a->len, a->fmt, 0);
+    ExecStatusType t = PQresultStatus(r);
+    if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK) {
+        fail_res(st, what, r);
+        return NULL;
+    }
+    return r;
+}
+
+/* ---- schema */
+
+static int64_t cell_int(PGresult *r, int row, int col)
+{
+    return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+static int pg_schema_version(store *st)
+{
+    if (ready(st))
+        return -1;
+    PGresult *r = PQexec(st->conn, "SELECT to_regclass('skolnav_schema') IS NOT NULL");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+        fail_res(st, "reading the schema version", r);
+        return -1;
+    }
+    int have = PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    if (!have)
+        return 0;
+    r = PQexec(st->conn, "SELECT max(version) FROM skolnav_schema");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+        fail_res(st, "reading the schema version", r);
+        return -1;
+    }
+    int v = PQgetisnull(r, 0, 0) ? 0 : (int)cell_int(r, 0, 0);
+    PQclear(r);
+    return v;
+}
+
+static int migrate_locked(store *st, int create)
+{
+    int have = pg_schema_version(st);
+    int want = (int)(sizeof pg_migrations / sizeof *pg_migrations);
+    if (have < 0)
+        return STORE_ERR;
+    if (have > want) {
+        snprintf(st->err, sizeof st->err,
+                 "the database has schema version %d but this skolnav knows only up to %d; use a newer skolnav",
+                 have, want);
+        return STORE_ERR;
+    }
+    if (have == 0 && !create) {
+        snprintf(st->err, sizeof st->err,
+                 "the database holds no skolnav store yet (create one with 'skolnav migrate --db URL --create',"
+                 " 'skolnav migrate --from FILE --to URL' or 'skolnav demo --db URL')");
+        return STORE_ERR;
+    }
+    for (int v = have; v < want; v++) {
+        buf sql;
+        buf_init(&sql);
+        buf_printf(&sql,
+                   "BEGIN; %s; CREATE TABLE IF NOT EXISTS skolnav_schema(version integer NOT NULL);"
+                   " DELETE FROM skolnav_schema; INSERT INTO skolnav_schema VALUES(%d); COMMIT",
+                   pg_migrations[v], v + 1);
+        int rc = pg_exec(st, sql.data);
+        buf_free(&sql);
+        if (rc) {
+            char e[512];
+            snprintf(e, sizeof e, "upgrading the schema to version %d: %.400s", v + 1, st->err);
+            snprintf(st->err, sizeof st->err, "%s", e);
+            PQclear(PQexec(st->conn, "ROLLBACK"));
+            return STORE_ERR;
+        }
+    }
+    return STORE_OK;
+}
+
+static int migrate(store *st, int create)
+{
+    if (pg_exec(st, "SELECT pg_advisory_lock(" LOCK_MIGRATE ")"))
+        return STORE_ERR;
+    int rc = migrate_locked(st, create);
+    PQclear(PQexec(st->conn, "SELECT pg_advisory_unlock(" LOCK_MIGRATE ")"));
+    return rc;
+}
+
+static const struct { const char *name, *sql; } statements[] = {
+    { "put", "INSERT INTO entity(eid,kind,id,json,display,created,modified,pstart,pend,source)"
+             " VALUES((SELECT coalesce(max(eid), $10) FROM entity WHERE eid >= $10 AND eid < $11) + 1,"
+             " $1,$2,$3,$4,$5,$6,$7,$8,$9)" },
+    { "upd", "UPDATE entity SET json=$3, display=$4, created=$5, modified=$6, pstart=$7, pend=$8, source=$9"
+             " WHERE kind=$1 AND id=$2" },
+    { "meta", "SELECT created, modified FROM entity WHERE kind=$1 AND id=$2" },
+    { "meta_json", "SELECT created, modified, json, source FROM entity WHERE kind=$1 AND id=$2" },
+    { "exists", "SELECT 1 FROM entity WHERE kind=$1 AND id=$2" },
+    { "del_e", "DELETE FROM entity WHERE kind=$1 AND id=$2" },
+    { "del_idx", "DELETE FROM idx WHERE kind=$1 AND id=$2 AND key=$3 AND value=$4" },
+    { "del_sort", "DELETE FROM sortidx WHERE kind=$1 AND id=$2 AND skey=$3 AND v=$4" },
+    { "del_prel", "DELETE FROM prel WHERE skind=$1 AND sid=$2 AND type=$3 AND org=$4 AND person=$5" },
+    { "ins_idx", "INSERT INTO idx(kind,id,key,value) VALUES($1,$2,$3,$4) ON CONFLICT DO NOTHING" },
+    { "ins_sort", "INSERT INTO sortidx(kind,id,skey,v) VALUES($1,$2,$3,$4) ON CONFLICT DO NOTHING" },
+    { "ins_prel", "INSERT INTO prel(skind,sid,type,org,person,pstart,pend) VALUES($1,$2,$3,$4,$5,$6,$7)" },
+    { "ins_change", "INSERT INTO changes(kind,id,op,at) VALUES($1,$2,$3,$4)" },
+    { "ins_tomb", "INSERT INTO tombstone(kind,id,at) VALUES($1,$2,$3)" },
+};
+
+static int prepare_all(store *st)
+{
+    for (size_t i = 0; i < sizeof statements / sizeof *statements; i++) {
+        PGresult *r = PQprepare(st->conn, statements[i].name, statements[i].sql, 0, NULL);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            return fail_res(st, "preparing a statement", r);
+        PQclear(r);
+    }
+    return STORE_OK;
+}
+
+/* Notices ("table exists, skipping") are not errors; keep them off stderr. */
+static void quiet(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg;
+}
+
+static PGconn *connect_url(const char *url, char *err, size_t errlen)
+{
+    PGconn *c = PQconnectdb(url);
+    if (!c || PQstatus(c) != CONNECTION_OK) {
+        char shown[512];
+        redact(url, shown, sizeof shown);
+        char msg[400];
+        snprintf(msg, sizeof msg, "%s", c ? PQerrorMessage(c) : "out of memory");
+        size_t n = strlen(msg);
+        while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+            msg[--n] = 0;
+        snprintf(err, errlen, "cannot connect to PostgreSQL at '%s': %s", shown, msg);
+        PQfinish(c);
+        return NULL;
+    }
+    PQsetNoticeProcessor(c, quiet, NULL);
+    if (PQsetClientEncoding(c, "UTF8")) {
+        snprintf(err, errlen, "PostgreSQL: cannot use the UTF8 client encoding");
+        PQfinish(c);
+        return NULL;
+    }
+    return c;
+}
+
+int pg_store_open(const char *url, int create, store **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    PGconn *c = connect_url(url, err, errlen);
+    if (!c)
+        return STORE_ERR;
+    store *st = xcalloc(1, sizeof *st);
+    st->ops = &pg_ops;
+    st->conn = c;
+    if (pg_exec(st, "SET TIME ZONE 'UTC'") || migrate(st, create) || prepare_all(st)) {
+        char shown[512];
+        redact(url, shown, sizeof shown);
+        snprintf(err, errlen, "database '%s': %s", shown, st->err);
+        PQfinish(st->conn);
+        free(st);
+        return STORE_ERR;
+    }
+    *out = st;
+    return STORE_OK;
+}
+
+int pg_store_exists(const char *url, char *err, size_t errlen)
+{
+    PGconn *c = connect_url(url, err, errlen);
+    if (!c)
+        return -1;
+    store st = { .ops = &pg_ops, .conn = c };
+    int v = pg_schema_version(&st);
+    if (v < 0)
+        snprintf(err, errlen, "%s", st.err);
+    PQfinish(c);
+    return v < 0 ? -1 : v > 0;
+}
+
+int pg_store_remove(const char *url, char *err, size_t errlen)
+{
+    PGconn *c = connect_url(url, err, errlen);
+    if (!c)
+        return STORE_ERR;
+    store st = { .ops = &pg_ops, .conn = c };
+    char sql[512];
+    snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS %s CASCADE", pg_tables);
+    int rc = pg_exec(&st, sql);
+    if (rc)
+        snprintf(err, errlen, "removing the skolnav tables: %s", st.err);
+    PQfinish(c);
+    return rc;
+}
+
+static void pg_close(store *st)
+{
+    if (!st)
+        return;
+    PQfinish(st->conn);
+    free(st);
+}
+
+/* ---- transactions */
+
+static int pg_begin(store *st)
+{
+    st->pipe_err = 0;
+    if (pg_exec(st, "BEGIN; SELECT pg_advisory_xact_lock(" LOCK_WRITE ")"))
+        return STORE_ERR;
+    st->in_tx = 1;
+    return STORE_OK;
+}
+
+static int pg_commit(store *st)
+{
+    int rc = pg_exec(st, "COMMIT");
+    if (rc == STORE_OK)
+        st->in_tx = 0;
+    return rc;
+}
+
+static void pg_rollback(store *st)
+{
+    drain(st);
+    st->pipe_err = 0;
+    st->in_tx = 0;
+    PQclear(PQexec(st->conn, "ROLLBACK"));
+}
+
+/* ---- entity writes */
+
+static void key_args(pgargs *a, int kind, const char *id)
+{
+    a->n = 0;
+    a_int(a, kind);
+    a_text(a, id);
+}
+
+static int pg_entity_meta(store *st, int kind, const char *id, int want_json, store_meta *m)
+{
+    memset(m, 0, sizeof *m);
+    pgargs a;
+    key_args(&a, kind, id);
+    PGresult *r = run_now(st, want_json ? "meta_json" : "meta", &a, "reading an entity");
+    if (!r)
+        return STORE_ERR;
+    int found = PQntuples(r) > 0;
+    if (found) {
+        m->created = cell_int(r, 0, 0);
+        m->modified = cell_int(r, 0, 1);
+        if (want_json) {
+            m->json = xstrdup(PQgetvalue(r, 0, 2));
+            m->source = PQgetisnull(r, 0, 3) ? NULL : xstrdup(PQgetvalue(r, 0, 3));
+        }
+    }
+    PQclear(r);
+    return found ? STORE_OK : STORE_NOTFOUND;
+}
+
+static int pg_entity_exists(store *st, int kind, const char *id)
+{
+    pgargs a;
+    key_args(&a, kind, id);
+    PGresult *r = run_now(st, "exists", &a, "checking an entity");
+    if (!r)
+        return STORE_ERR;
+    int found = PQntuples(r) > 0;
+    PQclear(r);
+    return found ? STORE_OK : STORE_NOTFOUND;
+}
+
+static void a_opt(pgargs *a, const char *v)
+{
+    a_text(a, v); /* a NULL value pointer is SQL NULL to libpq */
+}
+
+static int idx_op(store *st, const char *stmt, int kind, const char *id, const idx_row *x)
+{
+    pgargs a;
+    key_args(&a, kind, id);
+    a_text(&a, x->key);
+    a_text(&a, x->value);
+    return queue(st, stmt, &a);
+}
+
+static int sort_op(store *st, const char *stmt, int kind, const char *id, const sort_row *x)
+{
+    pgargs a;
+    key_args(&a, kind, id);
+    a_text(&a, x->skey);
+    a_blob(&a, x->v, x->vlen);
+    return queue(st, stmt, &a);
+}
+
+static int prel_op(store *st, const char *stmt, int kind, const char *id, const prel_row *x, int insert)
+{
+    pgargs a;
+    key_args(&a, kind, id);
+    a_text(&a, x->type);
+    a_text(&a, x->org);
+    a_text(&a, x->person);
+    if (insert) {
+        a_opt(&a, x->start);
+        a_opt(&a, x->end);
+    }
+    return queue(st, stmt, &a);
+}
+
+static int pg_entity_rows(store *st, int kind, const char *id, const entity_rows *old, const entity_rows *new)
+{
+    for (size_t i = 0; old && i < old->nidx; i++)
+        if (!rows_has_idx(new, &old->idx[i]) && idx_op(st, "del_idx", kind, id, &old->idx[i]))
+            return STORE_ERR;
+    for (size_t i = 0; old && i < old->nsort; i++)
+        if (!rows_has_sort(new, &old->sort[i]) && sort_op(st, "del_sort", kind, id, &old->sort[i]))
+            return STORE_ERR;
+    for (size_t i = 0; old && i < old->nprel; i++)
+        if (!rows_has_prel(new, &old->prel[i]) && prel_op(st, "del_prel", kind, id, &old->prel[i], 0))
+            return STORE_ERR;
+    for (size_t i = 0; new && i < new->nidx; i++)
+        if (!rows_has_idx(old, &new->idx[i]) && idx_op(st, "ins_idx", kind, id, &new->idx[i]))
+            return STORE_ERR;
+    for (size_t i = 0; new && i < new->nsort; i++)
+        if (!rows_has_sort(old, &new->sort[i]) && sort_op(st, "ins_sort", kind, id, &new->sort[i]))
+            return STORE_ERR;
+    for (size_t i = 0; new && i < new->nprel; i++)
+        if (!rows_has_prel(old, &new->prel[i]) && prel_op(st, "ins_prel", kind, id, &new->prel[i], 1))
+            return STORE_ERR;
+    return STORE_OK;
+}
+
+static int add_change(store *st, int kind, const char *id, const char *op, int64_t at)
+{
+    pgargs a;
+    key_args(&a, kind, id);
+    a_text(&a, op);
+    a_int(&a, at);
+    return queue(st, "ins_change", &a);
+}
+
+static int pg_entity_put(store *st, int kind, const char *id, const char *json, const entity_rows *r,
+                         const entity_rows *old, int64_t created, int64_t modified, const char *source)
+{
+    pgargs a;
+    key_args(&a, kind, id);
+    a_text(&a, json);
+    a_opt(&a, r->display);
+    a_int(&a, created);
+    a_int(&a, modified);
+    a_opt(&a, r->pstart);
+    a_opt(&a, r->pend);
+    a_opt(&a, source);
+    if (!old) {
+        a_int(&a, EID_BASE(kind));
+        a_int(&a, EID_BASE(kind + 1));
+    }
+    if (queue(st, old ? "upd" : "put", &a) || pg_entity_rows(st, kind, id, old, r))
+        return STORE_ERR;
+    return add_change(st, kind, id, old ? "update" : "create", modified);
+}
+
+static int pg_entity_delete(store *st, int kind, const char *id, const entity_rows *old, int64_t at)
+{
+    pgargs a;
+    key_args(&a, kind, id);
+    if (queue(st, "del_e", &a) || pg_entity_rows(st, kind, id, old, NULL))
+        return STORE_ERR;
+    a_int(&a, at);
+    if (queue(st, "ins_tomb", &a))
+        return STORE_ERR;
+    return add_change(st, kind, id, "delete", at);
+}
+
+/* PostgreSQL sizes its own buffers; a bulk load needs nothing more. */
+static int pg_tune_bulk(store *st, long cache_mb)
+{
+    (void)st;
+    (void)cache_mb;
+    return STORE_OK;
+}
+
+static int pg_orgtree_rebuild(store *st)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "DELETE FROM orgtree;"
+             "INSERT INTO orgtree(anc, des) WITH RECURSIVE t(anc, des) AS ("
+             " SELECT id, id FROM entity WHERE kind=%d"
+             " UNION SELECT t.anc, i.id FROM t JOIN idx i ON i.kind=%d AND i.key='parent' AND i.value=t.des)"
+             " SELECT anc, des FROM t",
+             K_ORGANISATION, K_ORGANISATION);
+    return pg_exec(st, sql);
+}
+
+/* ---- reads */
+
+/* Runs a built query; binary results keep sort keys (bytea) as raw bytes
+ * and text as it is. NULL (with err set) on failure. */
+static PGresult *run_q(store *st, const sqlq *q, int binary)
+{
+    if (ready(st))
+        return NULL;
+    size_t n = q->nb;
+    const char **v = xcalloc(n ? n : 1, sizeof *v);
+    int *len = xcalloc(n ? n : 1, sizeof *len), *fmt = xcalloc(n ? n : 1, sizeof *fmt);
+    char (*num)[24] = xcalloc(n ? n : 1, sizeof *num);
+    for (size_t i = 0; i < n; i++) {
+        const sql_bind *b = &q->b[i];
+        if (b->t == B_TEXT) {
+            v[i] = b->s;
+        } else if (b->t == B_INT) {
+            snprintf(num[i], sizeof num[i], "%lld", (long long)b->i);
+            v[i] = num[i];
+        } else {
+            v[i] = b->blen ? b->b : "";
+            len[i] = (int)b->blen;
+            fmt[i] = 1;
+        }
+    }
+    PGresult *r = PQexecParams(st->conn, q->sql.data, (int)n, NULL, v, len, fmt, binary);
+    free(v);
+    free(len);
+    free(fmt);
+    free(num);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        fail_res(st, "running a query", r);
+        return NULL;
+    }
+    return r;
+}
+
+/* A binary bigint (8 bytes, big-endian two's complement) as a cursor: the
+ * sign bit flipped, as the SQLite backend packs it (sql_query.h). */
+static void pack_int(unsigned char out[8], const char *v, int len)
+{
+    memset(out, 0, 8);
+    if (len == 8)
+        memcpy(out, v, 8);
+    out[0] ^= 0x80;
+}
+
+static int rows_loop(store *st, const sqlq *q, store_row_fn fn, void *ctx)
+{
+    PGresult *r = run_q(st, q, 1);
+    if (!r)
+        return STORE_ERR;
+    int stop = 0, n = PQntuples(r);
+    unsigned char packed[8];
+    for (int i = 0; !stop && i < n; i++) {
+        store_row row = {
+            .id = PQgetvalue(r, i, 0),
+            .json = PQgetvalue(r, i, 1),
+            .jsonlen = (size_t)PQgetlength(r, i, 1),
+        };
+        switch (q->sortv) {
+        case SORTV_NONE:
+            break;
+        case SORTV_BLOB:
+            row.sortv = (const unsigned char *)PQgetvalue(r, i, 2);
+            row.sortvlen = (size_t)PQgetlength(r, i, 2);
+            break;
+        case SORTV_EID:
+        case SORTV_MODIFIED:
+            pack_int(packed, PQgetvalue(r, i, 2), PQgetlength(r, i, 2));
+            row.sortv = packed, row.sortvlen = 8;
+            break;
+        }
+        stop = fn(ctx, &row);
+    }
+    PQclear(r);
+    return stop;
+}
+
+static int pg_list(store *st, const query *q, long limit, store_row_fn fn, void *ctx)
+{
+    sqlq s;
+    sqlq_init(&s, 1);
+    int rc;
+    if (sql_list(q, limit, &s)) {
+        snprintf(st->err, sizeof st->err, "the page token's cursor does not fit this list of %s", q->kind->path);
+        rc = STORE_BADCURSOR;
+    } else {
+        rc = rows_loop(st, &s, fn, ctx);
+    }
+    sqlq_free(&s);
+    return rc;
+}
+
+static int pg_fetch_ids(store *st, int kind, const char *const *ids, size_t n, store_row_fn fn, void *ctx)
+{
+    if (!n)
+        return STORE_OK;
+    sqlq s;
+    sqlq_init(&s, 1);
+    sql_fetch_ids(kind, ids, n, &s);
+    int rc = rows_loop(st, &s, fn, ctx);
+    sqlq_free(&s);
+    return rc;
+}
+
+static int pg_fetch_by_key(store *st, int kind, const char *key, int via_kind, const char *via_key,
+                           const char *const *values, size_t n, store_row_fn fn, void *ctx)
+{
+    if (!n)
+        return STORE_OK;
+    sqlq s;
+    sqlq_init(&s, 1);
+    sql_fetch_by_key(kind, key, via_kind, via_key, values, n, &s);
+    int rc = rows_loop(st, &s, fn, ctx);
+    sqlq_free(&s);
+    return rc;
+}
+
+static int pg_display_names(store *st, int kind, const char *const *ids, size_t n, store_name_fn fn, void *ctx)
+{
+    if (!n)
+        return STORE_OK;
+    sqlq q;
+    sqlq_init(&q, 1);
+    sql_display_names(kind, ids, n, &q);
+    PGresult *r = run_q(st, &q, 0);
+    sqlq_free(&q);
+    if (!r)
+        return STORE_ERR;
+    buf name;
+    buf_init(&name);
+    for (int i = 0; i < PQntuples(r); i++) {
+        const char *own = PQgetisnull(r, i, 1) ? NULL : PQgetvalue(r, i, 1);
+        const char *person = kind == K_DUTY && !PQgetisnull(r, i, 2) ? PQgetvalue(r, i, 2) : NULL;
+        buf_reset(&name);
+        if (person && own && *own)
+            buf_printf(&name, "%s (%s)", person, own);
+        else
+            buf_adds(&name, person ? person : own ? own : "");
+        fn(ctx, PQgetvalue(r, i, 0), buf_cstr(&name));
+    }
+    buf_free(&name);
+    PQclear(r);
+    return STORE_OK;
+}
+
+static int pg_deleted(store *st, const query *q, long limit, store_tomb_fn fn, void *ctx)
+{
+    sqlq qq;
+    sqlq_init(&qq, 1);
+    sql_deleted(q, limit, &qq);
+    PGresult *r = run_q(st, &qq, 0);
+    sqlq_free(&qq);
+    if (!r)
+        return STORE_ERR;
+    int stop = 0;
+    for (int i = 0; !stop && i < PQntuples(r); i++)
+        stop = fn(ctx, cell_int(r, i, 0), (int)cell_int(r, i, 1), PQgetvalue(r, i, 2));
+    PQclear(r);
+    return stop;
+}
+
+/* ---- raw statements: "?" becomes "$n"; rows arrive one at a time
+ * (single-row mode), so a statement over a whole table stays small. */
+
+static int pg_prepare(store *st, const char *sql, store_stmt **out)
+{
+    buf b;
+    buf_init(&b);
+    int n = 0;
+    char quote = 0;
+    for (const char *p = sql; *p; p++) {
+        if (quote) {
+            if (*p == quote)
+                quote = 0;
+        } else if (*p == '\'' || *p == '"') {
+            quote = *p;
+        } else if (*p == '?') {
+            buf_printf(&b, "$%d", ++n);
+            continue;
+        }
+        buf_addc(&b, *p);
+    }
+    store_stmt *s = xcalloc(1, sizeof *s);
+    s->st = st;
+    s->sql = buf_steal(&b);
+    s->nparams = n;
+    s->vals = xcalloc(n ? (size_t)n : 1, sizeof *s->vals);
+    s->lens = xcalloc(n ? (size_t)n : 1, sizeof *s->lens);
+    s->fmts = xcalloc(n ? (size_t)n : 1, sizeof *s->fmts);
+    *out = s;
+    return STORE_OK;
+}
+
+static int bind_raw(store_stmt *s, int i, const void *v, size_t n, int fmt)
+{
+    if (i < 1 || i > s->nparams || s->started)
+        return -1;
+    free(s->vals[i - 1]);
+    s->vals[i - 1] = NULL;
+    if (v) {
+        s->vals[i - 1] = xmalloc(n + 1);
+        memcpy(s->vals[i - 1], v, n);
+        s->vals[i - 1][n] = 0;
+    }
+    s->lens[i - 1] = (int)n;
+    s->fmts[i - 1] = fmt;
+    return 0;
+}
+
+static void finish(store_stmt *s);
+
+static int pg_reset(store_stmt *s)
+{
+    finish(s);
+    s->started = s->done = 0;
+    return 0;
+}
+
+static int pg_bind_text(store_stmt *s, int i, const char *v)
+{
+    return bind_raw(s, i, v, v ? strlen(v) : 0, 0);
+}
+
+static int pg_bind_int(store_stmt *s, int i, int64_t v)
+{
+    char num[24];
+    snprintf(num, sizeof num, "%lld", (long long)v);
+    return bind_raw(s, i, num, strlen(num), 0);
+}
+
+static int pg_bind_null(store_stmt *s, int i)
+{
+    return bind_raw(s, i, NULL, 0, 0);
+}
+
+static int pg_bind_blob(store_stmt *s, int i, const void *v, size_t n)
+{
+    return bind_raw(s, i, n ? v : "", n, 1);
+}
+
+/* Reads what is left of a statement's results. */
+static void finish(store_stmt *s)
+{
+    PQclear(s->row);
+    s->row = NULL;
+    if (!s->started || s->done)
+        return;
+    PGresult *r;
+    while ((r = PQgetResult(s->st->conn)))
+        PQclear(r);
+    s->done = 1;
+}
+
+static int pg_step(store_stmt *s)
+{
+    store *st = s->st;
+    PQclear(s->row);
+    s->row = NULL;
+    PQfreemem(s->blob);
+    s->blob = NULL;
+    if (s->done)
+        return 0;
+    if (!s->started) {
+        if (ready(st))
+            return -1;
+        s->started = 1;
+        if (PQsendQueryParams(st->conn, s->sql, s->nparams, NULL, (const char *const *)s->vals, s->lens,
+                              s->fmts, 0) != 1 ||
+            PQsetSingleRowMode(st->conn) != 1) {
+            fail_conn(st, "running a statement");
+            finish(s);
+            return -1;
+        }
+    }
+    PGresult *r = PQgetResult(st->conn);
+    ExecStatusType t = PQresultStatus(r);
+    if (t == PGRES_SINGLE_TUPLE) {
+        s->row = r;
+        return 1;
+    }
+    int rc = 0;
+    if (t != PGRES_TUPLES_OK && t != PGRES_COMMAND_OK) {
+        set_err(st, "running a statement", r ? PQresultErrorMessage(r) : PQerrorMessage(st->conn));
+        rc = -1;
+    }
+    PQclear(r);
+    finish(s);
+    return rc;
+}
+
+static const char *pg_col_text(store_stmt *s, int i)
+{
+    if (!s->row || i >= PQnfields(s->row) || PQgetisnull(s->row, 0, i))
+        return "";
+    return PQgetvalue(s->row, 0, i);
+}
+
+static int64_t pg_col_int(store_stmt *s, int i)
+{
+    return strtoll(pg_col_text(s, i), NULL, 10);
+}
+
+static const void *pg_col_blob(store_stmt *s, int i, size_t *n)
+{
+    *n = 0;
+    PQfreemem(s->blob);
+    s->blob = PQunescapeBytea((const unsigned char *)pg_col_text(s, i), n);
+    return s->blob ? (const void *)s->blob : "";
+}
+
+static int pg_col_is_null(store_stmt *s, int i)
+{
+    return !s->row || i >= PQnfields(s->row) || PQgetisnull(s->row, 0, i);
+}
+
+static void pg_finalize(store_stmt *s)
+{
+    if (!s)
+        return;
+    finish(s);
+    PQfreemem(s->blob);
+    for (int i = 0; i < s->nparams; i++)
+        free(s->vals[i]);
+    free(s->vals);
+    free(s->lens);
+    free(s->fmts);
+    free(s->sql);
+    free(s);
+}
+
+static int pg_sequences_sync(store *st)
+{
+    return pg_exec(st, "SELECT setval(pg_get_serial_sequence('changes', 'seq'),"
+                       " coalesce((SELECT max(seq) FROM changes), 0) + 1, false);"
+                       "SELECT setval(pg_get_serial_sequence('tombstone', 'seq'),"
+                       " coalesce((SELECT max(seq) FROM tombstone), 0) + 1, false);"
+                       "SELECT setval(pg_get_serial_sequence('source_run', 'seq'),"
+                       " coalesce((SELECT max(seq) FROM source_run), 0) + 1, false)");
+}
+
+static const store_ops pg_ops = {
+    .name = "postgresql",
+    .close = pg_close,
+    .errmsg = pg_errmsg,
+    .schema_version = pg_schema_version,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .entity_meta = pg_entity_meta,
+    .entity_exists = pg_entity_exists,
+    .entity_put = pg_entity_put,
+    .entity_delete = pg_entity_delete,
+    .entity_rows = pg_entity_rows,
+    .tune_bulk = pg_tune_bulk,
+    .orgtree_rebuild = pg_orgtree_rebuild,
+    .list = pg_list,
+    .fetch_ids = pg_fetch_ids,
+    .fetch_by_key = pg_fetch_by_key,
+    .display_names = pg_display_names,
+    .deleted = pg_deleted,
+    .prepare = pg_prepare,
+    .reset = pg_reset,
+    .bind_text = pg_bind_text,
+    .bind_int = pg_bind_int,
+    .bind_null = pg_bind_null,
+    .bind_blob = pg_bind_blob,
+    .step = pg_step,
+    .col_text = pg_col_text,
+    .col_int = pg_col_int,
+    .col_blob = pg_col_blob,
+    .col_is_null = pg_col_is_null,
+    .finalize = pg_finalize,
+    .exec = pg_exec,
+    .sequences_sync = pg_sequences_sync,
+};
