@@ -10,16 +10,34 @@ import time
 
 import requests
 
-from apihelp import HTTP_TIMEOUT, Cli, free_port, skolnav_bin
+from apihelp import HTTP_TIMEOUT, Cli, backend, free_port, new_db, psql, skolnav_bin
 
 MAX_BODY = 1024 * 1024
+
+
+def sql_rows(db, sql):
+    """Every row of sql on the store db (SQLite file or PostgreSQL URL), values as text."""
+    if db.startswith("postgres"):
+        return [tuple(r) for r in psql(db, sql)]
+    import sqlite3
+    con = sqlite3.connect(db, timeout=30)
+    try:
+        rows = [tuple("" if v is None else str(v) for v in r) for r in con.execute(sql).fetchall()]
+        con.commit()
+        return rows
+    finally:
+        con.close()
+
+
+def sql_quote(s):
+    return "'" + s.replace("'", "''") + "'"
 
 
 class IngestServer:
     def __init__(self, workdir, demo=False, max_body=MAX_BODY):
         self.workdir = str(workdir)
         self.binary = skolnav_bin()
-        self.db = os.path.join(self.workdir, "hub.db")
+        self.db = new_db(self.workdir, "hub")  # an SQLite file or a PostgreSQL database
         self.cli = Cli(self.binary, self.db, self.workdir)
         self.demo = demo
         self.max_body = max_body
@@ -31,8 +49,6 @@ class IngestServer:
             self.cli.demo("12000")
         else:
             self.cli.run("migrate", "--db", self.db, "--create")
-            if not os.path.exists(self.db):
-                raise AssertionError("no store was created at %s" % self.db)
         self.api_key = json.loads(self.cli.run("client", "add", "--db", self.db, "reader", "--full-access",
                                                "--json").stdout)["key"]
         self.port, self.iport = free_port(), free_port()

@@ -4,7 +4,6 @@ instance as the upstream, then a small misbehaving upstream."""
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import threading
 import time
@@ -14,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from apihelp import free_port
-from sourcehelp import IngestServer
+from sourcehelp import IngestServer, sql_rows
 
 
 @pytest.fixture(scope="module")
@@ -104,22 +103,17 @@ def test_kill_9_midway_then_resume(hub2, upstream):
     add_pull(hub, "resume", upstream.base, upstream.api_key)
     proc = subprocess.Popen([hub.binary, "pull", "--db", hub.db, "resume", "--limit", "20"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    con = sqlite3.connect(hub.db, timeout=30)
-    try:
-        for _ in range(3000):
-            row = con.execute("SELECT count(*) FROM pull_seen WHERE source='resume' AND kind=1").fetchone()
-            if row[0] >= 100 or proc.poll() is not None:
-                break
-            time.sleep(0.01)
-    finally:
-        con.close()
+    for _ in range(3000):
+        (seen,), = sql_rows(hub.db, "SELECT count(*) FROM pull_seen WHERE source='resume' AND kind=1")
+        if int(seen) >= 100 or proc.poll() is not None:
+            break
+        time.sleep(0.02)
     assert proc.poll() is None, "the run ended before it could be killed; use a smaller --limit"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    con = sqlite3.connect(hub.db)
-    phase, token = con.execute("SELECT phase, page_token FROM pull_state WHERE source='resume' AND kind=1").fetchone()
-    partial = con.execute("SELECT count(*) FROM entity WHERE source='resume' AND kind=1").fetchone()[0]
-    con.close()
+    (phase, token), = sql_rows(hub.db, "SELECT phase, page_token FROM pull_state WHERE source='resume' AND kind=1")
+    (partial,), = sql_rows(hub.db, "SELECT count(*) FROM entity WHERE source='resume' AND kind=1")
+    partial = int(partial)
     assert phase == "full" and token, "the walk's position was saved"
     up = ids(upstream, "/persons")
     assert 0 < partial < len(up)
@@ -127,10 +121,8 @@ def test_kill_9_midway_then_resume(hub2, upstream):
     # resumed at the saved page: at most that page comes again, nothing is deleted
     assert r["deleted"] == 0 and r["unchanged"] <= 500, r
     assert ids(hub, "/persons") == up
-    con = sqlite3.connect(hub.db)
-    states = con.execute("SELECT phase, page_token FROM pull_state WHERE source='resume'").fetchall()
-    con.close()
-    assert len(states) > 5 and set(states) == {("incremental", None)}
+    states = sql_rows(hub.db, "SELECT phase, page_token FROM pull_state WHERE source='resume'")
+    assert len(states) > 5 and set(states) == {("incremental", "")}
 
 
 # --- a misbehaving upstream --------------------------------------------------------------

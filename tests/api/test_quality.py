@@ -3,12 +3,12 @@ entity concerned, and a clean twin that is not; --school narrows."""
 
 import json
 import os
-import sqlite3
 import uuid
 
 import pytest
 
-from apihelp import Cli, skolnav_bin
+from apihelp import Cli, new_db, skolnav_bin
+from sourcehelp import sql_quote, sql_rows
 
 
 def u():
@@ -88,7 +88,7 @@ def bundle():
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     d = tmp_path_factory.mktemp("quality")
-    db = os.path.join(str(d), "q.db")
+    db = new_db(str(d), "q")
     cli = Cli(skolnav_bin(), db, str(d))
     cli.run("migrate", "--db", db, "--create")
     path = os.path.join(str(d), "bundle.json")
@@ -97,13 +97,10 @@ def store(tmp_path_factory):
     cli.run("import", "--db", db, "--source", "reg", path)
     cli.run("delete", "--db", db, "--kind", "persons", "--source", "reg", IDS["gone"])
     # a value a former version of the spec had: only a store written before can hold it
-    con = sqlite3.connect(db)
-    row = con.execute("SELECT json FROM entity WHERE id=?", (IDS["obsolete"],)).fetchone()
-    e = json.loads(row[0])
+    (text,), = sql_rows(db, "SELECT json FROM entity WHERE id=%s" % sql_quote(IDS["obsolete"]))
+    e = json.loads(text)
     e["sex"] = "Odefinierat"
-    con.execute("UPDATE entity SET json=? WHERE id=?", (json.dumps(e), IDS["obsolete"]))
-    con.commit()
-    con.close()
+    sql_rows(db, "UPDATE entity SET json=%s WHERE id=%s" % (sql_quote(json.dumps(e)), sql_quote(IDS["obsolete"])))
     return cli, db
 
 
