@@ -255,7 +255,9 @@ int sources_set_thresholds(store *st, const char *name, int delete_pct, int chan
                           " change_pct=CASE WHEN ?<0 THEN change_pct ELSE ? END,"
                           " hold_min=CASE WHEN ?<0 THEN hold_min ELSE ? END,"
                           " raised_pct=CASE WHEN ?<0 THEN raised_pct ELSE ? END,"
-                          " raised_until=CASE WHEN ?<0 THEN raised_until ELSE ? END WHERE name=?", &q))
+                          /* bigint: PostgreSQL would type the parameter as integer */
+                          " raised_until=CASE WHEN CAST(? AS BIGINT)<0 THEN raised_until ELSE CAST(? AS BIGINT) END"
+                          " WHERE name=?", &q))
         return STORE_ERR;
     int64_t v[5] = { delete_pct, change_pct, hold_min, raised_pct, raised_until };
     for (int i = 0; i < 5; i++) {
