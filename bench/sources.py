@@ -23,7 +23,7 @@ BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 CACHE = os.path.join(BENCH, "cache")
 # reference order (what a source batch computes from the model): referenced kinds first
-KINDS = ["organisations", "programmes", "syllabuses", "persons", "placements", "duties", "groups", "studyplans",
+KINDS = ["organisations", "syllabuses", "programmes", "persons", "placements", "duties", "groups", "studyplans",
          "schoolUnitOfferings", "activities", "rooms", "resources", "absences", "attendances", "grades"]
 BATCH = 10000
 
