@@ -2,6 +2,8 @@
 # machine: scripts/deps installs whatever is missing first.
 
 PORT ?= 8080
+# INGEST_PORT=8081 also serves the push ingest API (off by default)
+INGEST_PORT ?=
 SEED ?= 1
 DEMO_DB ?= var/mittkoping.db
 FUZZ_SECONDS ?= 20
@@ -40,7 +42,8 @@ demo: build
 	echo "  try:           curl -H 'Authorization: Bearer $$KEY' 'http://127.0.0.1:$(PORT)/v2.0/organisations?limit=5&expandReferenceNames=true'"; \
 	echo "  stop with Ctrl-C"; \
 	echo; \
-	exec build/skolnav serve --db $(DEMO_DB) --listen 127.0.0.1:$(PORT)
+	exec build/skolnav serve --db $(DEMO_DB) --listen 127.0.0.1:$(PORT) \
+	  $(if $(INGEST_PORT),--ingest-listen 127.0.0.1:$(INGEST_PORT))
 
 check:
 	@scripts/deps test

@@ -14,7 +14,7 @@ typedef struct cli_optdef {
 } cli_optdef;
 
 typedef struct cli_args {
-    const char *val[16]; /* value of each optdef (flags: "1" when present) */
+    const char *val[32]; /* value of each optdef (flags: "1" when present) */
     const char *pos[CLI_MAX_POS];
     size_t npos;
 } cli_args;
@@ -35,5 +35,9 @@ int cmd_ingest(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
 int cmd_subscription(int argc, char **argv);
 int cmd_feedback(int argc, char **argv);
+int cmd_source(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_quality(int argc, char **argv);
+int cmd_pull(int argc, char **argv);
 
 #endif

@@ -157,7 +157,7 @@ int cmd_ingest(int argc, char **argv)
 
 int cmd_delete(int argc, char **argv)
 {
-    static const cli_optdef defs[] = { { "--db", 1 }, { "--kind", 1 }, { 0 } };
+    static const cli_optdef defs[] = { { "--db", 1 }, { "--kind", 1 }, { "--source", 1 }, { 0 } };
     cli_args a;
     if (cli_parse("delete", argc, argv, defs, &a))
         return 2;
@@ -172,7 +172,8 @@ int cmd_delete(int argc, char **argv)
     if (!st)
         return 1;
     ingest_result *r = xcalloc(1, sizeof *r);
-    int rc = ingest_delete(st, k->id, a.pos, a.npos, NULL, r);
+    ingest_opts o = { .source = cli_get(&a, defs, "--source") }; /* NULL: entities of "local" */
+    int rc = ingest_delete(st, k->id, a.pos, a.npos, &o, r);
     if (rc)
         print_problems("delete", r);
     else

@@ -69,7 +69,8 @@ static int cmd_serve(int argc, char **argv)
     static const cli_optdef defs[] = {
         { "--db", 1 }, { "--listen", 1 }, { "--base-path", 1 }, { "--threads", 1 }, { "--verbose", 0 },
         { "--webhook-allow-http-loopback", 0 }, { "--webhook-ttl", 1 }, { "--webhook-retry-for", 1 },
-        { "--webhook-timeout", 1 }, { "--no-ledger", 0 }, { "--rate-limit", 1 }, { 0 },
+        { "--webhook-timeout", 1 }, { "--no-ledger", 0 }, { "--rate-limit", 1 },
+        { "--ingest-listen", 1 }, { "--ingest-max-body", 1 }, { 0 },
     };
     cli_args a;
     if (cli_parse("serve", argc, argv, defs, &a))
@@ -78,7 +79,18 @@ static int cmd_serve(int argc, char **argv)
         .db = cli_get(&a, defs, "--db"),
         .listen = cli_get(&a, defs, "--listen"),
         .base_path = cli_get(&a, defs, "--base-path"),
+        .ingest_listen = cli_get(&a, defs, "--ingest-listen"),
     };
+    const char *mb = cli_get(&a, defs, "--ingest-max-body");
+    if (mb) {
+        char *end;
+        o.ingest_max_body = strtoll(mb, &end, 10);
+        if (!*mb || o.ingest_max_body <= 0 || (*end && strcmp(end, "M") && strcmp(end, "K"))) {
+            fprintf(stderr, "skolnav serve: --ingest-max-body '%s' is not a size in bytes (e.g. 1048576, 512K, 256M)\n", mb);
+            return 2;
+        }
+        o.ingest_max_body *= *end == 'M' ? 1024 * 1024 : *end == 'K' ? 1024 : 1;
+    }
     if (!o.db) {
         fprintf(stderr, "skolnav serve: --db PATH is required (the store to serve)\n");
         return 2;
@@ -210,8 +222,9 @@ typedef struct command {
 static const command commands[] = {
     { "serve", cmd_serve, "serve --db PATH [--listen 127.0.0.1:8080] [--base-path /v2.0] [--threads N] [--verbose]\n"
       "          [--rate-limit REQ_PER_S] [--no-ledger] [--webhook-ttl S] [--webhook-retry-for S]\n"
-      "          [--webhook-timeout S] [--webhook-allow-http-loopback]",
-      "serve the SS12000 API until SIGTERM or SIGINT" },
+      "          [--webhook-timeout S] [--webhook-allow-http-loopback]\n"
+      "          [--ingest-listen ADDR:PORT] [--ingest-max-body BYTES|NK|NM]",
+      "serve the SS12000 API (and the push ingest API when --ingest-listen is given) until SIGTERM or SIGINT" },
     { "demo", cmd_demo, "demo --db PATH [--scale mittkoping|city|nation] [--seed N] [--force]",
       "create a store with the Mittköping demo data" },
     { "client", cmd_client,
@@ -240,7 +253,20 @@ static const command commands[] = {
       "print exactly what a client would get for an API path, without recording a disclosure" },
     { "ingest", cmd_ingest, "ingest --db PATH --kind PATHNAME FILE.json",
       "validate and write a JSON array of entities (e.g. --kind persons)" },
-    { "delete", cmd_delete, "delete --db PATH --kind PATHNAME ID...", "delete entities, leaving tombstones" },
+    { "delete", cmd_delete, "delete --db PATH --kind PATHNAME [--source NAME] ID...",
+      "delete entities (of the source, default local), leaving tombstones" },
+    { "source", cmd_source,
+      "source add --db PATH NAME (--push | --pull URL [--bearer TOKEN | --token-url URL --client-id ID --client-secret S]\n"
+      "              [--schedule SECONDS] | --file) [--kinds persons,groups,...] [--json]\n"
+      "      | source list|show|remove|held --db PATH [NAME] [--json] | source approve|discard --db PATH HELD-ID\n"
+      "      | source thresholds --db PATH NAME [--delete-pct N] [--change-pct N] [--hold-min N] [--raise-pct N --until DATE]",
+      "manage data sources: push credentials, pull upstreams, files, health, held batches" },
+    { "import", cmd_import, "import --db PATH --source NAME [--full] FILE...",
+      "import SS12000 JSON (list envelopes or a bundle, .gz too) or CSV files in one transaction" },
+    { "pull", cmd_pull, "pull --db PATH NAME [--full] [--overlap SECONDS] [--limit N] [--timeout-ms N] [--retries N]",
+      "one run of a pull source: a full walk first, then changes and deletions since the last good run" },
+    { "quality", cmd_quality, "quality --db PATH [--school ID] [--json]",
+      "list data-quality findings per school and rule (docs/quality.md)" },
     { "subscription", cmd_subscription, "subscription list --db PATH",
       "list webhook subscriptions with their state (active, expired, failing) and pending notifications" },
     { "feedback", cmd_feedback, "feedback list --db PATH [--client ID] [--channel log|statistics]",

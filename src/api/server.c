@@ -26,6 +26,7 @@
 #include "api/pagetoken.h"
 #include "outbound/outbound.h"
 #include "api/ratelimit.h"
+#include "ingestapi/ingestapi.h"
 #include "store/clients.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -42,6 +43,8 @@ typedef struct server {
     ratelimit *rl;
     double rate, burst;
     unsigned char oauth_key[OAUTH_KEYLEN];
+    int ingest;           /* this daemon serves the push ingest API */
+    size_t max_body;
 } server;
 
 /* Per-connection request state. */
@@ -307,6 +310,37 @@ static enum MHD_Result serve_api(server *s, struct MHD_Connection *c, conn *cn, 
     return send_buf_x(c, rs.status, &rs.body, rs.allow, NULL, rs.hname, rs.hvalue, &lim);
 }
 
+/* The push ingest API: a push source's bearer credential, then one batch. */
+static enum MHD_Result serve_ingest(server *s, struct MHD_Connection *c, conn *cn, const char *method,
+                                    const char *url)
+{
+    store *st = thread_store(s);
+    if (!st)
+        return send_error(c, 503, E_INTERNAL, "the store cannot be opened; see the server log", NULL);
+    const char *key = bearer(c);
+    source_rec src;
+    int rc = key ? sources_auth(st, key, &src) : STORE_NOTFOUND;
+    if (rc == STORE_ERR)
+        return send_error(c, 500, E_INTERNAL, "checking the credentials failed; see the server log", NULL);
+    if (rc != STORE_OK) /* the reference answers 403 to a missing or wrong credential */
+        return send_error(c, 403, E_FORBIDDEN,
+                          key ? "the credential is not a push source's" : "send 'Authorization: Bearer <push source credential>'",
+                          NULL);
+    response rs = { .status = 200 };
+    buf_init(&rs.body);
+    ingestapi_handle(st, &src, method, url, cn->body.data, cn->body.len, &rs.status, &rs.body, &rs.allow);
+    log_msg(rs.status >= 500 ? LOG_ERR : LOG_DEBUG, "ingest %s %s -> %d (source %s)", method, url, rs.status, src.name);
+    source_rec_free(&src);
+    return send_buf(c, rs.status, &rs.body, rs.allow, NULL);
+}
+
+/* A body over the limit is refused before it is read when its length is declared. */
+static int declared_too_large(server *s, struct MHD_Connection *c)
+{
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    return cl && strtoull(cl, NULL, 10) > s->max_body;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **ctx)
 {
@@ -315,20 +349,30 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     conn *cn = *ctx;
     if (!cn->headers_seen) {
         cn->headers_seen = 1;
+        if (declared_too_large(s, c)) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "the request body is larger than the limit of %zu bytes", s->max_body);
+            return send_error(c, 413, E_BODY_TOO_LARGE, msg, NULL);
+        }
         return MHD_YES;
     }
     if (*upload_size) {
-        if (cn->body.len + *upload_size > MAX_BODY)
+        if (cn->body.len + *upload_size > s->max_body)
             cn->too_large = 1;
         else
             buf_add(&cn->body, upload, *upload_size);
         *upload_size = 0;
         return MHD_YES;
     }
-    if (cn->too_large)
-        return send_error(c, 413, E_BODY_TOO_LARGE, "the request body is larger than 1 MiB", NULL);
+    if (cn->too_large) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "the request body is larger than the limit of %zu bytes", s->max_body);
+        return send_error(c, 413, E_BODY_TOO_LARGE, msg, NULL);
+    }
     if (!strcmp(url, "/health"))
         return serve_health(s, c);
+    if (s->ingest)
+        return serve_ingest(s, c, cn, method, url);
     if (!strcmp(url, "/oauth/token"))
         return serve_token(s, c, cn, method);
     size_t bl = strlen(s->o->base_path);
@@ -388,13 +432,30 @@ static int load_token_key(server *s, store *st)
     return rc ? -1 : 0;
 }
 
+static struct MHD_Daemon *start_daemon(server *s, struct sockaddr_in *sa, unsigned threads)
+{
+    return MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
+        MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_URI_LOG_CALLBACK, uri_logger,
+        s, MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+        MHD_OPTION_END);
+}
+
 int server_run(const server_opts *o)
 {
-    server s = { .o = o, .rate = o->rate_limit > 0 ? o->rate_limit : RATE_LIMIT_DEFAULT };
+    server s = { .o = o, .max_body = MAX_BODY, .rate = o->rate_limit > 0 ? o->rate_limit : RATE_LIMIT_DEFAULT };
     s.burst = s.rate * RATE_LIMIT_BURST_SECONDS;
-    struct sockaddr_in sa;
+    server is = { .o = o, .ingest = 1,
+                  .max_body = (size_t)(o->ingest_max_body > 0 ? o->ingest_max_body : INGEST_DEFAULT_MAX_BODY) };
+    struct sockaddr_in sa, isa;
     if (parse_listen(o->listen, &sa)) {
         fprintf(stderr, "skolnav serve: --listen '%s' is not HOST:PORT with an IPv4 address (e.g. 127.0.0.1:8080)\n", o->listen);
+        return 1;
+    }
+    if (o->ingest_listen && parse_listen(o->ingest_listen, &isa)) {
+        fprintf(stderr, "skolnav serve: --ingest-listen '%s' is not HOST:PORT with an IPv4 address (e.g. 127.0.0.1:8081)\n",
+                o->ingest_listen);
         return 1;
     }
     char err[512];
@@ -425,12 +486,7 @@ int server_run(const server_opts *o)
     s.rl = rl_new();
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = (unsigned)(o->threads > 0 ? o->threads : (ncpu > 0 ? ncpu * 4 : 8));
-    struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, &s,
-        MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_URI_LOG_CALLBACK, uri_logger,
-        &s, MHD_OPTION_NOTIFY_COMPLETED, completed, &s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
-        MHD_OPTION_END);
+    struct MHD_Daemon *d = start_daemon(&s, &sa, threads), *id = NULL;
     if (!d) {
         fprintf(stderr, "skolnav serve: cannot listen on %s: %s\n", o->listen, strerror(errno));
         rl_free(s.rl);
@@ -444,15 +500,28 @@ int server_run(const server_opts *o)
         free(s.openapi);
         return 1;
     }
+    if (o->ingest_listen && !(id = start_daemon(&is, &isa, threads > 4 ? 4 : threads))) {
+        fprintf(stderr, "skolnav serve: cannot listen on %s: %s\n", o->ingest_listen, strerror(errno));
+        MHD_stop_daemon(d);
+        free(s.openapi);
+        return 1;
+    }
     log_msg(LOG_INFO, "serving the SS12000 API at http://%s%s (%u threads)", o->listen, o->base_path, threads);
     if (o->no_ledger)
         log_msg(LOG_WARN, "--no-ledger: disclosures are NOT recorded (for benchmarks only)");
+    if (id)
+        log_msg(LOG_INFO, "serving the push ingest API at http://%s", o->ingest_listen);
     int sig = 0;
     sigwait(&set, &sig);
     log_msg(LOG_INFO, "signal %d: finishing requests in flight", sig);
     MHD_quiesce_daemon(d);
-    for (int waited = 0; atomic_load(&s.inflight) > 0 && waited < STOP_GRACE_MS; waited += 10)
+    if (id)
+        MHD_quiesce_daemon(id);
+    for (int waited = 0; (atomic_load(&s.inflight) > 0 || atomic_load(&is.inflight) > 0) && waited < STOP_GRACE_MS;
+         waited += 10)
         usleep(10000);
+    if (id)
+        MHD_stop_daemon(id);
     MHD_stop_daemon(d);
     outbound_stop();
     rl_free(s.rl);

@@ -13,11 +13,14 @@ typedef struct server_opts {
     outbound_opts webhooks; /* zeros = the defaults of outbound.h */
     int no_ledger;         /* benchmarks only: no request log, no disclosure ledger */
     double rate_limit;     /* requests per second per client and node; 0: RATE_LIMIT_DEFAULT */
+    const char *ingest_listen; /* the push ingest API's address, NULL = off */
+    long long ingest_max_body; /* its body limit in bytes, 0 = INGEST_DEFAULT_MAX_BODY */
 } server_opts;
 
 #define RATE_LIMIT_DEFAULT 100.0
 /* A client may burst this many seconds' worth of requests above the rate. */
 #define RATE_LIMIT_BURST_SECONDS 10
+#define INGEST_DEFAULT_MAX_BODY (256LL * 1024 * 1024)
 
 /* Serves until SIGINT or SIGTERM, then finishes in-flight requests.
  * Returns 0 on a clean stop, 1 when the server could not start. */

@@ -132,8 +132,28 @@ static int old_rows(int kind, const store_meta *m, entity_rows *r)
     return 0;
 }
 
-/* Writes one canonical record; counts it as created, updated or unchanged. */
-static int write_one(store *st, int kind, json_t *canon, const ingest_opts *o, int64_t at, ingest_result *res)
+static const char *source_of(const ingest_opts *o)
+{
+    return o && o->source ? o->source : INGEST_LOCAL_SOURCE;
+}
+
+/* 1 (with a problem naming the owner) when another source owns the entity. */
+static int foreign(const store_meta *m, int kind, long index, const char *id, const ingest_opts *o,
+                   ingest_result *res)
+{
+    const char *owner = m->source ? m->source : INGEST_LOCAL_SOURCE;
+    if (!strcmp(owner, source_of(o)))
+        return 0;
+    res->nconflicts++;
+    ingest_problem_add(res, index, id, "id", "%s %s belongs to source '%s'; source '%s' cannot change or delete it",
+                       model_kind(kind)->name, id, owner, source_of(o));
+    return 1;
+}
+
+/* Writes one canonical record; counts it as created, updated or unchanged.
+ * 1 when another source owns it (a problem, nothing written). */
+static int write_one(store *st, int kind, json_t *canon, long index, const ingest_opts *o, int64_t at,
+                     ingest_result *res)
 {
     const char *id = json_string_value(json_object_get(canon, "id"));
     store_meta old;
@@ -142,6 +162,11 @@ static int write_one(store *st, int kind, json_t *canon, const ingest_opts *o, i
         return -1;
     int is_new = rc == STORE_NOTFOUND;
     entity_rows before;
+    if (!is_new && foreign(&old, kind, index, id, o, res)) {
+        free(old.json);
+        free(old.source);
+        return 1;
+    }
     if (!is_new) {
         /* Same content with the old meta means nothing visible changed:
          * keep meta.modified and tell nobody. */
@@ -165,8 +190,7 @@ static int write_one(store *st, int kind, json_t *canon, const ingest_opts *o, i
     char *json = with_meta(canon, created, at);
     entity_rows rows;
     rows_build(kind, canon, at, &rows);
-    rc = store_entity_put(st, kind, id, json, &rows, is_new ? NULL : &before, created, at,
-                          o && o->source ? o->source : "local");
+    rc = store_entity_put(st, kind, id, json, &rows, is_new ? NULL : &before, created, at, source_of(o));
     rows_free(&rows);
     if (!is_new)
         rows_free(&before);
@@ -197,7 +221,7 @@ int ingest_batch(store *st, int kind, json_t *records, const ingest_opts *o, ing
     idset ids;
     idset_init(&ids, n);
     int64_t at = o && o->at_ms ? o->at_ms : time_now_ms();
-    int rc = -1, txn = 0;
+    int rc = -1, txn = 0, own_txn = !(o && o->in_txn);
 
     for (size_t i = 0; i < n; i++) {
         canon[i] = validate_entity(kind, json_array_get(records, i), (long)i, res,
@@ -208,14 +232,18 @@ int ingest_batch(store *st, int kind, json_t *records, const ingest_opts *o, ing
         if (idset_add(&ids, id))
             ingest_problem_add(res, (long)i, id, "id", "the id %s occurs twice in the batch", id);
     }
-    if (res->nproblems)
+    /* References are checked even when some records are invalid, so a
+     * rejected batch lists every problem at once. */
+    if (res->nproblems >= INGEST_MAX_ERRORS)
         goto out;
-    if (store_begin(st)) {
+    if (own_txn && store_begin(st)) {
         store_problem(st, res);
         goto out;
     }
-    txn = 1;
+    txn = own_txn;
     for (size_t i = 0; i < n; i++) {
+        if (!canon[i])
+            continue;
         const char *id = json_string_value(json_object_get(canon[i], "id"));
         if (check_refs(st, &refs[i], &ids, kind, (long)i, id, res) && res->nproblems >= INGEST_MAX_ERRORS)
             break;
@@ -235,17 +263,22 @@ int ingest_batch(store *st, int kind, json_t *records, const ingest_opts *o, ing
     if (res->nproblems)
         goto out;
     for (size_t i = 0; i < n; i++) {
-        if (write_one(st, kind, canon[i], o, at, res)) {
+        int w = write_one(st, kind, canon[i], (long)i, o, at, res);
+        if (w < 0) {
             if (!res->nproblems)
                 store_problem(st, res);
             goto out;
         }
+        if (o && o->progress && (i + 1) % INGEST_PROGRESS_EVERY == 0)
+            o->progress(o->progress_ctx, i + 1);
     }
+    if (res->nproblems) /* ownership conflicts, every one listed */
+        goto out;
     if (kind == K_ORGANISATION && (res->created || res->updated) && store_orgtree_rebuild(st)) {
         store_problem(st, res);
         goto out;
     }
-    if (store_commit(st)) {
+    if (own_txn && store_commit(st)) {
         store_problem(st, res);
         goto out;
     }
@@ -275,7 +308,8 @@ int ingest_delete(store *st, int kind, const char *const *ids, size_t n, const i
         ingest_problem_add(res, -1, NULL, "", "unknown entity kind");
         return -1;
     }
-    if (store_begin(st)) {
+    int own_txn = !(o && o->in_txn);
+    if (own_txn && store_begin(st)) {
         store_problem(st, res);
         return -1;
     }
@@ -296,6 +330,11 @@ int ingest_delete(store *st, int kind, const char *const *ids, size_t n, const i
             store_problem(st, res);
             break;
         }
+        if (foreign(&m, kind, (long)i, lower, o, res)) {
+            free(m.json);
+            free(m.source);
+            continue;
+        }
         entity_rows before;
         rc = old_rows(kind, &m, &before);
         free(m.json);
@@ -315,10 +354,11 @@ int ingest_delete(store *st, int kind, const char *const *ids, size_t n, const i
     }
     if (!res->nproblems && kind == K_ORGANISATION && res->deleted && store_orgtree_rebuild(st))
         store_problem(st, res);
-    if (res->nproblems || store_commit(st)) {
+    if (res->nproblems || (own_txn && store_commit(st))) {
         if (!res->nproblems)
             store_problem(st, res);
-        store_rollback(st);
+        if (own_txn)
+            store_rollback(st);
         res->deleted = 0;
         return -1;
     }

@@ -28,6 +28,7 @@ typedef struct ingest_result {
     size_t created, updated, unchanged, deleted;
     size_t nproblems;          /* problems found (may exceed the stored ones) */
     size_t conflicts;          /* with create_only: records whose id exists already */
+    size_t nconflicts;         /* of which: entities owned by another source */
     ingest_problem problems[INGEST_MAX_ERRORS];
 } ingest_result;
 
@@ -36,7 +37,18 @@ typedef struct ingest_opts {
     const char *source;   /* owning source name; NULL = "local" */
     int skip_ref_check;   /* trust references (bulk generators that build them right) */
     int create_only;      /* an id that exists already is a problem (API creates), not an update */
+    int in_txn;           /* the caller holds the write transaction: nothing is begun,
+                             committed or rolled back here (multi-kind batches, files);
+                             on failure the caller rolls back */
+    void (*progress)(void *ctx, size_t written); /* every INGEST_PROGRESS_EVERY records */
+    void *progress_ctx;
 } ingest_opts;
+
+#define INGEST_PROGRESS_EVERY 2048
+
+/* The source that owns entities written without one (CLI, demo). */
+#define INGEST_LOCAL_SOURCE "local"
+
 
 /*
  * Validates and writes `records` (a JSON array of entities of `kind`).
@@ -46,7 +58,9 @@ typedef struct ingest_opts {
  */
 int ingest_batch(store *st, int kind, json_t *records, const ingest_opts *opts, ingest_result *res);
 
-/* Deletes entities by id, leaving tombstones. Unknown ids are problems. */
+/* Deletes entities by id, leaving tombstones. Unknown ids are problems.
+ * An entity owned by another source than opts->source is a problem that
+ * names its owner (for ingest_batch too): nothing of the batch is written. */
 int ingest_delete(store *st, int kind, const char *const *ids, size_t n,
                   const ingest_opts *opts, ingest_result *res);
 

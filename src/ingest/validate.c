@@ -338,6 +338,20 @@ static int check_civicno(vctx *c, json_t *out, const char *path)
     return 0;
 }
 
+/* Skolverket's school unit codes are 8 digits (Skolenhetsregistret). */
+static int check_school_unit_code(vctx *c, json_t *out, const char *path)
+{
+    const char *v = json_string_value(json_object_get(out, "schoolUnitCode"));
+    size_t n = v ? strspn(v, "0123456789") : 0;
+    if (v && (n != 8 || v[n])) {
+        char p[192];
+        join_path(p, sizeof p, path, "schoolUnitCode");
+        PROBLEM(c, p, "'%s' is not a school unit code (8 digits, as Skolverket assigns them)", v);
+        return -1;
+    }
+    return 0;
+}
+
 static json_t *check_object(vctx *c, const field *fields, json_t *in, const char *path, int depth, int top)
 {
     if (depth > MAX_DEPTH) {
@@ -374,6 +388,8 @@ static json_t *check_object(vctx *c, const field *fields, json_t *in, const char
     }
     if (c->problems == before && model_field(fields, "civicNo"))
         check_civicno(c, out, path);
+    if (c->problems == before && model_field(fields, "schoolUnitCode"))
+        check_school_unit_code(c, out, path);
     if (c->problems != before) {
         json_decref(out);
         return NULL;

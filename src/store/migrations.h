@@ -114,6 +114,27 @@ static const char *const sqlite_migrations[] = {
     /* Trusted issuers of externally signed JWTs (Skolverket's DNP, federations). */
     "CREATE TABLE issuer(iss TEXT PRIMARY KEY, jwks_file TEXT NOT NULL, audience TEXT NOT NULL,"
     "  location TEXT, organization_id TEXT, client TEXT NOT NULL, created INTEGER NOT NULL);",
+
+    /* 6: sources (push, pull, file), their runs (health), batches held by
+     * the mass-change check, and the resumable state of pull runs. */
+    "CREATE TABLE source(id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, type TEXT NOT NULL,"
+    "  key_hash TEXT UNIQUE, url TEXT, auth TEXT, schedule INTEGER NOT NULL DEFAULT 0, kinds TEXT,"
+    "  delete_pct INTEGER NOT NULL DEFAULT 5, change_pct INTEGER NOT NULL DEFAULT 50,"
+    "  hold_min INTEGER NOT NULL DEFAULT 10, raised_pct INTEGER NOT NULL DEFAULT 0,"
+    "  raised_until INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL);"
+    "CREATE TABLE source_run(seq INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL,"
+    "  started INTEGER NOT NULL, finished INTEGER NOT NULL, what TEXT NOT NULL, result TEXT NOT NULL,"
+    "  created INTEGER NOT NULL DEFAULT 0, updated INTEGER NOT NULL DEFAULT 0,"
+    "  deleted INTEGER NOT NULL DEFAULT 0, unchanged INTEGER NOT NULL DEFAULT 0, errors TEXT);"
+    "CREATE INDEX source_run_source ON source_run(source, seq);"
+    "CREATE TABLE held_batch(id TEXT PRIMARY KEY, source TEXT NOT NULL, created INTEGER NOT NULL,"
+    "  is_full INTEGER NOT NULL, summary TEXT NOT NULL, payload TEXT NOT NULL);"
+    "CREATE TABLE pull_state(source TEXT NOT NULL, kind INTEGER NOT NULL, phase TEXT NOT NULL,"
+    "  page_token TEXT, walk_started INTEGER NOT NULL DEFAULT 0, watermark INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY(source, kind));"
+    "CREATE TABLE pull_seen(source TEXT NOT NULL, kind INTEGER NOT NULL, id TEXT NOT NULL,"
+    "  PRIMARY KEY(source, kind, id)) WITHOUT ROWID;"
+    "CREATE INDEX entity_source ON entity(source, kind);",
 };
 
 #endif

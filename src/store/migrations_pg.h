@@ -114,12 +114,31 @@ static const char *const pg_migrations[] = {
     "CREATE INDEX pseudonym_person ON pseudonym(person, client);"
     "CREATE TABLE issuer(iss text COLLATE \"C\" PRIMARY KEY, jwks_file text NOT NULL, audience text NOT NULL,"
     "  location text, organization_id text, client text COLLATE \"C\" NOT NULL, created bigint NOT NULL)",
+    /* 6: as SQLite's 6: sources, their runs, held batches, pull state. */
+    "CREATE TABLE source(id text COLLATE \"C\" PRIMARY KEY, name text COLLATE \"C\" NOT NULL UNIQUE,"
+    "  type text NOT NULL, key_hash text COLLATE \"C\" UNIQUE, url text, auth text,"
+    "  schedule bigint NOT NULL DEFAULT 0, kinds text, delete_pct integer NOT NULL DEFAULT 5,"
+    "  change_pct integer NOT NULL DEFAULT 50, hold_min integer NOT NULL DEFAULT 10,"
+    "  raised_pct integer NOT NULL DEFAULT 0, raised_until bigint NOT NULL DEFAULT 0, created bigint NOT NULL);"
+    "CREATE TABLE source_run(seq bigserial PRIMARY KEY, source text COLLATE \"C\" NOT NULL,"
+    "  started bigint NOT NULL, finished bigint NOT NULL, what text NOT NULL, result text NOT NULL,"
+    "  created bigint NOT NULL DEFAULT 0, updated bigint NOT NULL DEFAULT 0,"
+    "  deleted bigint NOT NULL DEFAULT 0, unchanged bigint NOT NULL DEFAULT 0, errors text);"
+    "CREATE INDEX source_run_source ON source_run(source, seq);"
+    "CREATE TABLE held_batch(id text COLLATE \"C\" PRIMARY KEY, source text COLLATE \"C\" NOT NULL,"
+    "  created bigint NOT NULL, is_full integer NOT NULL, summary text NOT NULL, payload text NOT NULL);"
+    "CREATE TABLE pull_state(source text COLLATE \"C\" NOT NULL, kind integer NOT NULL, phase text NOT NULL,"
+    "  page_token text, walk_started bigint NOT NULL DEFAULT 0, watermark bigint NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY(source, kind));"
+    "CREATE TABLE pull_seen(source text COLLATE \"C\" NOT NULL, kind integer NOT NULL,"
+    "  id text COLLATE \"C\" NOT NULL, PRIMARY KEY(source, kind, id));"
+    "CREATE INDEX entity_source ON entity(source, kind)",
 };
 
 /* Every table the migrations create (for `demo --force`, which starts over). */
 static const char pg_tables[] =
     "entity, idx, sortidx, prel, orgtree, changes, tombstone, client, setting, subscription, outbox,"
     " feedback, client_key, client_org, access_event, request_log, ledger, scope_exit, pseudonym, issuer,"
-    " skolnav_schema";
+    " source, source_run, held_batch, pull_state, pull_seen, skolnav_schema";
 
 #endif

@@ -34,6 +34,13 @@ static const struct {
       "ttttitiiiit" },
     { "outbox", "id, sub, body, created, next_at, first_try, attempts", "ittiiii" },
     { "feedback", "id, client, channel, at, body", "ittit" },
+    { "source", "id, name, type, key_hash, url, auth, schedule, kinds, delete_pct, change_pct, hold_min, raised_pct,"
+                " raised_until, created", "ttttttititiiii" },
+    { "source_run", "seq, source, started, finished, what, result, created, updated, deleted, unchanged, errors",
+      "itiittiiiit" },
+    { "held_batch", "id, source, created, is_full, summary, payload", "ttiitt" },
+    { "pull_state", "source, kind, phase, page_token, walk_started, watermark", "tittii" },
+    { "pull_seen", "source, kind, id", "tit" },
 };
 
 #define NTABLES (sizeof tables / sizeof *tables)

@@ -1011,7 +1011,9 @@ static int pg_sequences_sync(store *st)
                        "SELECT setval(pg_get_serial_sequence('access_event', 'seq'),"
                        " coalesce((SELECT max(seq) FROM access_event), 0) + 1, false);"
                        "SELECT setval(pg_get_serial_sequence('request_log', 'seq'),"
-                       " coalesce((SELECT max(seq) FROM request_log), 0) + 1, false)");
+                       " coalesce((SELECT max(seq) FROM request_log), 0) + 1, false);"
+                       "SELECT setval(pg_get_serial_sequence('source_run', 'seq'),"
+                       " coalesce((SELECT max(seq) FROM source_run), 0) + 1, false)");
 }
 
 static const store_ops pg_ops = {

@@ -441,12 +441,36 @@ static int tomb_fn(void *ctx, int64_t seq, int kind, const char *id)
     return 0;
 }
 
+/* Another source can neither change nor delete an entity: every one is
+ * listed with its owner, and nothing of the batch is written. */
+static void test_ownership(void **state)
+{
+    fixture *f = *state;
+    int64_t t0 = T("2024-01-01T00:00:00Z");
+    load_orgs(f, t0);
+    ingest_opts o = { .at_ms = t0 + 1000, .source = "other" };
+    json_t *b = json_array();
+    json_array_append_new(b, org("00000000-0000-4000-8000-0000000000EE", "New", "Skolenhet", NULL, NULL));
+    json_array_append_new(b, org(ORG_B, "Renamed B", "Skolenhet", ORG_A, NULL));
+    json_array_append_new(b, org(ORG_C, "Renamed C", "Skolenhet", ORG_A, NULL));
+    assert_int_equal(ingest_batch(f->st, K_ORGANISATION, b, &o, f->res), -1);
+    json_decref(b);
+    assert_int_equal(f->res->nconflicts, 2);
+    assert_int_equal(f->res->problems[0].index, 1);
+    assert_non_null(strstr(f->res->problems[0].message, "belongs to source 'test'; source 'other' cannot"));
+    assert_int_equal(store_entity_exists(f->st, K_ORGANISATION, "00000000-0000-4000-8000-0000000000ee"), STORE_NOTFOUND);
+    const char *ids[] = { ORG_B };
+    assert_int_equal(ingest_delete(f->st, K_ORGANISATION, ids, 1, &o, f->res), -1);
+    assert_int_equal(f->res->nconflicts, 1);
+    assert_int_equal(store_entity_exists(f->st, K_ORGANISATION, ORG_B), STORE_OK);
+}
+
 static void test_delete_tombstone(void **state)
 {
     fixture *f = *state;
     int64_t t0 = T("2024-01-01T00:00:00Z"), t1 = T("2024-05-01T00:00:00Z");
     load_orgs(f, t0);
-    ingest_opts o = { .at_ms = t1 };
+    ingest_opts o = { .at_ms = t1, .source = "test" }; /* the owner of load_orgs' entities */
     const char *ids[] = { "00000000-0000-4000-8000-00000000000C" };
     assert_int_equal(ingest_delete(f->st, K_ORGANISATION, ids, 1, &o, f->res), 0);
     assert_int_equal(f->res->deleted, 1);
@@ -953,6 +977,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ingest_references, setup, teardown),
         cmocka_unit_test_setup_teardown(test_meta_modified, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delete_tombstone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ownership, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keyset_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paging_with_filter, setup, teardown),

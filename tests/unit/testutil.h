@@ -77,6 +77,9 @@ static inline json_t *tu_sample_item(const field *f)
     case FT_BOOL:
         return json_true();
     default:
+        /* the other format rule outside the model: 8-digit school unit codes */
+        if (!strcmp(f->name, "schoolUnitCode"))
+            return json_string("12345678");
         return json_string(tu_sample_text(f->type));
     }
 }
