@@ -6,7 +6,7 @@ PORT ?= 8080
 INGEST_PORT ?=
 SEED ?= 1
 DEMO_DB ?= var/mittkoping.db
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 10
 PYTHON := /usr/bin/python3
 MESON_FLAGS := --buildtype=debugoptimized
 

@@ -83,6 +83,25 @@ def sql_value(db, sql):
         con.close()
 
 
+def sql_quote(v):
+    """v as an SQL string literal (for the few statements tests run)."""
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def sql_exec(db, sql):
+    """Runs one statement that changes the store db, on either backend."""
+    if db.startswith("postgres"):
+        psql(db, sql)
+        return
+    import sqlite3
+    con = sqlite3.connect(db, timeout=30)
+    try:
+        con.execute(sql)
+        con.commit()
+    finally:
+        con.close()
+
+
 # --- time ---------------------------------------------------------------------
 
 def parse_dt(s):

@@ -15,7 +15,7 @@ import pytest
 
 from accesshelp import (ALL_CATEGORIES, KIND_CATEGORY, PERSON_FIELDS, PERSON_ROLES, FullData, Oracle,
                         check_response_items, grant_args, make_client, walk, LIST_PARAMS)
-from apihelp import Server, assert_error
+from apihelp import Server, assert_error, backend, sql_exec, sql_quote
 
 SEED = os.environ.get("SKOLNAV_TEST_SEED", "12000")
 PAGE = 97  # small and odd, so walks cross many page boundaries
@@ -386,9 +386,10 @@ def test_ledger_survives_kill_9(tmp_path):
         s.proc.send_signal(signal.SIGKILL)
         s.proc.wait(timeout=30)
         s._log.close()
-    con = sqlite3.connect(s.db)
-    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    con.close()
+    if backend() == "sqlite":  # PostgreSQL's own integrity is the server's business
+        con = sqlite3.connect(s.db)
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        con.close()
     for pid in ids[:3] + ids[-2:]:
         out = json.loads(s.cli.run("audit", "person", "--db", s.db, pid, "--json").stdout)
         assert [d["client"] for d in out["disclosures"]] == [cid]
@@ -400,11 +401,9 @@ def test_purge_removes_old_rows(srv):
     srv.cli.run("audit", "purge", "--db", srv.db)  # default retention keeps today's rows
     out = json.loads(srv.cli.run("audit", "person", "--db", srv.db, pid, "--json").stdout)
     assert any(d["client"] == cid for d in out["disclosures"])
-    con = sqlite3.connect(srv.db)
-    con.execute("UPDATE ledger SET first=first-400*86400000, last=last-400*86400000 WHERE client=?", (cid,))
-    con.execute("UPDATE request_log SET at=at-400*86400000 WHERE client=?", (cid,))
-    con.commit()
-    con.close()
+    sql_exec(srv.db, "UPDATE ledger SET first=first-400*86400000, last=last-400*86400000 WHERE client=%s"
+             % sql_quote(cid))
+    sql_exec(srv.db, "UPDATE request_log SET at=at-400*86400000 WHERE client=%s" % sql_quote(cid))
     srv.cli.run("audit", "retention", "--db", srv.db, "365")
     cp = srv.cli.run("audit", "purge", "--db", srv.db)
     assert "older than 365 days" in cp.stdout

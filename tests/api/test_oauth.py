@@ -7,14 +7,13 @@ import base64
 import hashlib
 import hmac
 import json
-import sqlite3
 import time
 
 import pytest
 import requests
 
 from accesshelp import grant_args, make_client
-from apihelp import assert_error
+from apihelp import assert_error, sql_value
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -57,11 +56,7 @@ def api_get(srv, token, path="/persons"):
 
 
 def signing_key(srv):
-    con = sqlite3.connect(srv.db)
-    try:
-        return bytes.fromhex(con.execute("SELECT v FROM setting WHERE k='oauth_jwt_key'").fetchone()[0])
-    finally:
-        con.close()
+    return bytes.fromhex(sql_value(srv.db, "SELECT v FROM setting WHERE k='oauth_jwt_key'"))
 
 
 @pytest.mark.parametrize("how", ["basic", "body"])

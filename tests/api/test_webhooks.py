@@ -9,14 +9,13 @@ import hashlib
 import hmac
 import http.server
 import json
-import sqlite3
 import threading
 import time
 import uuid
 
 import pytest
 
-from apihelp import Server, assert_error, free_port, parse_dt, utcnow
+from apihelp import Server, assert_error, free_port, parse_dt, sql_value, utcnow
 
 pytestmark = pytest.mark.mutating
 
@@ -272,11 +271,7 @@ def test_retry_after_the_receiver_was_down(hooks, receivers):
     subscribe(api, "http://127.0.0.1:%d/hook" % port, ["Absence"])
     student, _org = student_and_org(api)
     write_absence(api, student)
-    con = sqlite3.connect(hooks.db)
-    try:
-        until(lambda: con.execute("SELECT MAX(attempts) FROM outbox").fetchone()[0], "a failed attempt")
-    finally:
-        con.close()
+    until(lambda: int(sql_value(hooks.db, "SELECT MAX(attempts) FROM outbox") or 0), "a failed attempt")
     rec = receivers(port=port).start()
     assert rec.wait(1) and rec.bodies()[0]["modifiedEntites"] == ["Absence"]
 

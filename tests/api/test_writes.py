@@ -4,12 +4,11 @@ as the specification has them, validation failures naming the field with
 nothing written, conflicts on existing ids, tombstones, and who may write."""
 
 import datetime
-import sqlite3
 import uuid
 
 import pytest
 
-from apihelp import assert_error, fmt_dt, parse_dt, utcnow
+from apihelp import assert_error, fmt_dt, parse_dt, sql_exec, utcnow
 
 pytestmark = pytest.mark.mutating
 
@@ -203,11 +202,8 @@ def test_writes_the_spec_lacks_are_405(wapi, method, path, allow):
 
 def test_only_full_access_clients_write(srv, refs):
     wapi = srv.api
-    con = sqlite3.connect(srv.db)
+    sql_exec(srv.db, "UPDATE client SET full_access=0 WHERE name='api-test-b'")
     try:
-        key_b_client = con.execute("SELECT id FROM client WHERE name='api-test-b'").fetchone()[0]
-        con.execute("UPDATE client SET full_access=0 WHERE id=?", (key_b_client,))
-        con.commit()
         wanted = str(uuid.uuid4())
         r = wapi.post("/absences", dict(bodies(refs)["absences"], id=wanted), key="other")
         assert_error(r, 403)
@@ -216,6 +212,4 @@ def test_only_full_access_clients_write(srv, refs):
         assert_error(wapi.request("DELETE", "/attendanceEvents/" + ent["id"], key="other"), 403)
         assert wapi.get_json("/attendanceEvents/" + ent["id"])["id"] == ent["id"]
     finally:
-        con.execute("UPDATE client SET full_access=1 WHERE name='api-test-b'")
-        con.commit()
-        con.close()
+        sql_exec(srv.db, "UPDATE client SET full_access=1 WHERE name='api-test-b'")
