@@ -336,6 +336,7 @@ class Server:
                 self.proc.kill()
                 raise AssertionError("skolnav serve did not answer /health within 30 s:\n" + self.log())
             time.sleep(0.1)
+        return self
 
     def kill9_and_restart(self):
         """SIGKILL (nothing is flushed or finished), then serve the same store again."""
