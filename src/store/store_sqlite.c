@@ -4,7 +4,6 @@
  * process crash (kill -9) and the file consistent after a power cut.
  */
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +21,6 @@ struct store {
     char err[512];
     sqlite3_stmt *put, *upd, *meta, *meta_json, *exists, *del_e, *del_idx, *del_sort, *del_prel,
         *ins_idx, *ins_sort, *ins_prel, *ins_change, *ins_tomb;
-    const query_scope *scope; /* store_set_scope */
 };
 
 struct store_stmt {
@@ -39,14 +37,6 @@ static int fail(store *st, const char *what)
 const char *store_errmsg(store *st)
 {
     return st->err;
-}
-
-void store_fail_msg(store *st, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(st->err, sizeof st->err, fmt, ap);
-    va_end(ap);
 }
 
 int store_exec(store *st, const char *sql)
@@ -554,36 +544,11 @@ static int rows_loop(store *st, sqlq *q, store_row_fn fn, void *ctx)
     return stop;
 }
 
-void store_set_scope(store *st, const query_scope *sc)
-{
-    st->scope = sc;
-}
-
-const query_scope *store_scope(store *st)
-{
-    return st->scope;
-}
-
-/* " AND <scope predicate>" after a fetch query, when a scope is set. */
-static void scoped(store *st, int kind, sqlq *s)
-{
-    if (!st->scope)
-        return;
-    buf_adds(&s->sql, " AND ");
-    sql_scope(st->scope, kind, "e.id", s);
-}
-
 int store_list(store *st, const query *q, long limit, store_row_fn fn, void *ctx)
 {
     sqlq s;
     sqlq_init(&s, 0);
     int rc;
-    query scoped_q;
-    if (!q->scope && st->scope) {
-        scoped_q = *q; /* shallow: only the scope differs */
-        scoped_q.scope = st->scope;
-        q = &scoped_q;
-    }
     if (sql_list(q, limit, &s)) {
         snprintf(st->err, sizeof st->err, "the page token's cursor does not fit this list of %s", q->kind->path);
         rc = STORE_BADCURSOR;
@@ -601,7 +566,6 @@ int store_fetch_ids(store *st, int kind, const char *const *ids, size_t n, store
     sqlq s;
     sqlq_init(&s, 0);
     sql_fetch_ids(kind, ids, n, &s);
-    scoped(st, kind, &s);
     int rc = rows_loop(st, &s, fn, ctx);
     sqlq_free(&s);
     return rc;
@@ -615,7 +579,6 @@ int store_fetch_by_key(store *st, int kind, const char *key, int via_kind, const
     sqlq s;
     sqlq_init(&s, 0);
     sql_fetch_by_key(kind, key, via_kind, via_key, values, n, &s);
-    scoped(st, kind, &s);
     int rc = rows_loop(st, &s, fn, ctx);
     sqlq_free(&s);
     return rc;
@@ -627,10 +590,7 @@ int store_display_names(store *st, int kind, const char *const *ids, size_t n, s
         return STORE_OK;
     sqlq q;
     sqlq_init(&q, 0);
-    if (st->scope)
-        sql_display_names_scoped(st->scope, kind, ids, n, &q);
-    else
-        sql_display_names(kind, ids, n, &q);
+    sql_display_names(kind, ids, n, &q);
     sqlite3_stmt *s;
     int rc = prepare_q(st, &q, &s);
     sqlq_free(&q);
@@ -656,23 +616,6 @@ int store_display_names(store *st, int kind, const char *const *ids, size_t n, s
 
 int store_deleted(store *st, const query *q, long limit, store_tomb_fn fn, void *ctx)
 {
-    query kinds_q;
-    if (st->scope) {
-        /* Deletions of the kinds the client is granted only. */
-        uint32_t mask = 0;
-        for (int k = 0; k < K__COUNT; k++) {
-            const kind_desc *kd = model_kind(k);
-            int ok = k == K_PERSON ? (st->scope->cats & CAT_PERSON_ROLES) != 0
-                                   : kd->cat == CAT_STANDARD || (st->scope->cats & (1u << kd->cat));
-            if (ok && (!q->entities || (q->entities & (1u << k))))
-                mask |= 1u << k;
-        }
-        if (!mask)
-            return STORE_OK;
-        kinds_q = *q;
-        kinds_q.entities = mask;
-        q = &kinds_q;
-    }
     sqlq qq;
     sqlq_init(&qq, 0);
     sql_deleted(q, limit, &qq);
