@@ -35,6 +35,9 @@ int cli_find_client(const char *cmd, store *st, const char *name, client *c)
         return 0;
     if (rc == STORE_NOTFOUND)
         fprintf(stderr, "skolnav %s: there is no client '%s' (see 'skolnav client list')\n", cmd, name);
+    else if (rc == CLIENTS_AMBIGUOUS)
+        fprintf(stderr, "skolnav %s: more than one client is named '%s'; give its id (see 'skolnav client list')\n",
+                cmd, name);
     else
         fprintf(stderr, "skolnav %s: %s\n", cmd, store_errmsg(st));
     return -1;
@@ -222,7 +225,7 @@ static int client_show(int argc, char **argv)
         store_finalize(s);
     }
     json_t *keys = json_array();
-    if (!rc && !store_prepare(st, "SELECT id, created, coalesce(expires,''), coalesce(revoked,'') FROM client_key"
+    if (!rc && !store_prepare(st, "SELECT id, created, coalesce(CAST(expires AS TEXT),''), coalesce(CAST(revoked AS TEXT),'') FROM client_key"
                                   " WHERE client=? ORDER BY created, id", &s)) {
         store_bind_text(s, 1, c.id);
         while (store_step(s) == 1) {

@@ -14,10 +14,9 @@
 typedef struct store_ops store_ops;
 
 /* The first member of every backend's struct store: what store.c keeps
- * for any backend. */
+ * for any backend (the access scope is the thread's: sql_scope.c). */
 typedef struct store_head {
     const store_ops *ops;
-    const query_scope *scope; /* store_set_scope; borrowed */
 } store_head;
 
 struct store_ops {
@@ -60,8 +59,6 @@ struct store_ops {
     /* After rows were copied in with explicit sequence numbers (changes,
      * tombstone): make the next generated numbers follow them. */
     int (*sequences_sync)(store *st);
-    /* Sets the message errmsg returns. */
-    void (*set_err)(store *st, const char *msg);
 };
 
 /* After rows were copied in with their sequence numbers (store_copy). */

@@ -206,9 +206,7 @@ int clients_find(store *st, const char *id_or_name, client *c)
         int exact_id = !strcmp(c->id, id_or_name) || !strcmp(c->id, lower);
         if (!exact_id && store_step(s) == 1) {
             store_finalize(s);
-            store_fail_msg(st, "more than one client is named '%s'; give its id (see 'skolnav client list')",
-                           id_or_name);
-            return STORE_ERR;
+            return CLIENTS_AMBIGUOUS;
         }
     }
     store_finalize(s);

@@ -62,8 +62,9 @@ int clients_auth(store *st, const char *key, client *c);
  * credentials) or for a key known by its id (an OAuth2 access token). */
 int clients_auth_secret(store *st, const char *client_id, const char *key, client *c);
 int clients_auth_key_id(store *st, const char *client_id, const char *key_id, client *c);
-/* By id or by unique name: STORE_OK, STORE_NOTFOUND, or STORE_ERR (which
- * includes an ambiguous name, with a message in store_errmsg). */
+/* By id or by unique name: STORE_OK, STORE_NOTFOUND, CLIENTS_AMBIGUOUS
+ * (several clients have that name), or STORE_ERR. */
+#define CLIENTS_AMBIGUOUS 3 /* after the STORE_* codes */
 int clients_find(store *st, const char *id_or_name, client *c);
 /* Calls fn for every client. */
 int clients_list(store *st, void (*fn)(void *ctx, const client *c, int64_t created), void *ctx);

@@ -421,9 +421,10 @@ int sql_list(const query *q, long limit, sqlq *s)
 {
     if (list_source(q, s))
         return -1;
-    if (q->scope) {
+    const query_scope *sc = q->scope ? q->scope : sql_thread_scope();
+    if (sc) {
         add(s, " AND ");
-        sql_scope(q->scope, q->kind->id, "e.id", s);
+        sql_scope(sc, q->kind->id, "e.id", s);
     }
     int rel_done = 0, ident_done = 0;
     for (size_t i = 0; i < q->nf; i++) {
@@ -443,10 +444,20 @@ int sql_list(const query *q, long limit, sqlq *s)
     return 0;
 }
 
+/* " AND <scope>" for the thread's scope, if any. */
+static void thread_scoped(int kind, sqlq *s)
+{
+    if (!sql_thread_scope())
+        return;
+    add(s, " AND ");
+    sql_scope(sql_thread_scope(), kind, "e.id", s);
+}
+
 void sql_fetch_ids(int kind, const char *const *ids, size_t n, sqlq *s)
 {
     buf_printf(&s->sql, "SELECT e.id, e.json FROM entity e WHERE e.kind=%d AND e.id IN ", kind);
     values_list(s, (char *const *)ids, n);
+    thread_scoped(kind, s);
 }
 
 void sql_fetch_by_key(int kind, const char *key, int via_kind, const char *via_key,
@@ -455,17 +466,22 @@ void sql_fetch_by_key(int kind, const char *key, int via_kind, const char *via_k
     buf_printf(&s->sql, "SELECT e.id, e.json FROM entity e WHERE e.kind=%d AND e.id IN ", kind);
     if (via_kind == K_NONE) {
         ids_with(s, kind, key, (char *const *)values, n, 0);
-        return;
+    } else {
+        buf_printf(&s->sql, "(SELECT x.id FROM idx x WHERE x.kind=%d AND x.key=", kind);
+        sqlq_text(s, key);
+        add(s, " AND x.value IN ");
+        ids_with(s, via_kind, via_key, (char *const *)values, n, 0);
+        add(s, ")");
     }
-    buf_printf(&s->sql, "(SELECT x.id FROM idx x WHERE x.kind=%d AND x.key=", kind);
-    sqlq_text(s, key);
-    add(s, " AND x.value IN ");
-    ids_with(s, via_kind, via_key, (char *const *)values, n, 0);
-    add(s, ")");
+    thread_scoped(kind, s);
 }
 
 void sql_display_names(int kind, const char *const *ids, size_t n, sqlq *s)
 {
+    if (sql_thread_scope()) {
+        sql_display_names_scoped(sql_thread_scope(), kind, ids, n, s);
+        return;
+    }
     if (kind == K_DUTY) {
         /* A duty is named after its person: "Anna Svensson (ASV)". */
         buf_printf(&s->sql,
@@ -490,8 +506,32 @@ void sql_display_names(int kind, const char *const *ids, size_t n, sqlq *s)
     values_list(s, (char *const *)ids, n);
 }
 
+/* The kinds of /deletedEntities a scope lets through (bit per kind). */
+static uint32_t scope_kinds(const query_scope *sc)
+{
+    uint32_t mask = 0;
+    for (int k = 0; k < K__COUNT; k++) {
+        const kind_desc *kd = model_kind(k);
+        int ok = k == K_PERSON ? (sc->cats & CAT_PERSON_ROLES) != 0
+                               : kd->cat == CAT_STANDARD || (sc->cats & (1u << kd->cat)) != 0;
+        if (ok)
+            mask |= 1u << k;
+    }
+    return mask;
+}
+
 void sql_deleted(const query *q, long limit, sqlq *s)
 {
+    query kinds_q;
+    if (sql_thread_scope()) {
+        /* Deletions of the kinds the client is granted only. */
+        kinds_q = *q; /* shallow: only the kinds differ */
+        uint32_t mask = scope_kinds(sql_thread_scope());
+        kinds_q.entities = q->entities ? q->entities & mask : mask;
+        if (!kinds_q.entities)
+            kinds_q.entities = 1u << K_SUBSCRIPTION; /* none: no tombstones of that kind exist */
+        q = &kinds_q;
+    }
     add(s, "SELECT seq, kind, id FROM tombstone WHERE seq > ");
     sqlq_int(s, q->cur_seq);
     if (q->has_after) {

@@ -74,11 +74,13 @@ void sql_deleted(const query *q, long limit, sqlq *s);
 #define ACCESS_ALIAS_FAMILY "identitet"
 #define ACCESS_ALIAS_NAME ACCESS_ALIAS_GIVEN " " ACCESS_ALIAS_FAMILY
 
+/* The scope of this thread's reads (store_set_scope sets it): every builder
+ * below applies it, so each backend that runs their SQL is scoped alike. */
+void sql_set_thread_scope(const query_scope *sc);
+const query_scope *sql_thread_scope(void);
 /* Appends a predicate true for the entities of `kind` (id column `col`)
  * inside the scope. */
 void sql_scope(const query_scope *sc, int kind, const char *col, sqlq *s);
-/* " AND <scope predicate>" after a fetch query when sc is not NULL. */
-void sql_and_scope(const query_scope *sc, int kind, sqlq *s);
 /* sql_display_names within a scope: names of entities outside it are not
  * returned, and a duty is not named after a person outside it. */
 void sql_display_names_scoped(const query_scope *sc, int kind, const char *const *ids, size_t n, sqlq *s);

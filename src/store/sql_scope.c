@@ -14,6 +14,34 @@
 #include <string.h>
 
 #include "store/sql_query.h"
+#include "store/store.h"
+
+static _Thread_local const query_scope *thread_scope;
+
+void sql_set_thread_scope(const query_scope *sc)
+{
+    thread_scope = sc;
+}
+
+const query_scope *sql_thread_scope(void)
+{
+    return thread_scope;
+}
+
+/* The store's side of the access view: one request runs on one thread with
+ * one connection, so the scope is the thread's (and every backend, running
+ * the SQL built in sql_query.c, applies it). */
+void store_set_scope(store *st, const query_scope *sc)
+{
+    (void)st;
+    sql_set_thread_scope(sc);
+}
+
+const query_scope *store_scope(store *st)
+{
+    (void)st;
+    return sql_thread_scope();
+}
 
 static void add(sqlq *s, const char *t)
 {
@@ -121,14 +149,6 @@ static const char *ref_key(const kind_desc *k, const char *field)
         if (!strncmp(ik->path, field, n) && !strcmp(ik->path + n, ".id"))
             return ik->key;
     return NULL;
-}
-
-void sql_and_scope(const query_scope *sc, int kind, sqlq *s)
-{
-    if (!sc)
-        return;
-    add(s, " AND ");
-    sql_scope(sc, kind, "e.id", s);
 }
 
 void sql_scope(const query_scope *sc, int kind, const char *col, sqlq *s)

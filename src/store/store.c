@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 
 #include "store/backend.h"
@@ -225,34 +224,8 @@ int store_tune_bulk(store *st, long cache_mb)
     return ops(st)->tune_bulk(st, cache_mb);
 }
 
-void store_set_scope(store *st, const query_scope *sc)
-{
-    head(st)->scope = sc;
-}
-
-const query_scope *store_scope(store *st)
-{
-    return head(st)->scope;
-}
-
-void store_fail_msg(store *st, const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    ops(st)->set_err(st, msg);
-}
-
 int store_list(store *st, const query *q, long limit, store_row_fn fn, void *ctx)
 {
-    query scoped_q;
-    if (!q->scope && head(st)->scope) {
-        scoped_q = *q; /* shallow: only the scope differs */
-        scoped_q.scope = head(st)->scope;
-        q = &scoped_q;
-    }
     return ops(st)->list(st, q, limit, fn, ctx);
 }
 
@@ -274,24 +247,6 @@ int store_display_names(store *st, int kind, const char *const *ids, size_t n, s
 
 int store_deleted(store *st, const query *q, long limit, store_tomb_fn fn, void *ctx)
 {
-    const query_scope *sc = head(st)->scope;
-    query kinds_q;
-    if (sc) {
-        /* Deletions of the kinds the client is granted only. */
-        uint32_t mask = 0;
-        for (int k = 0; k < K__COUNT; k++) {
-            const kind_desc *kd = model_kind(k);
-            int ok = k == K_PERSON ? (sc->cats & CAT_PERSON_ROLES) != 0
-                                   : kd->cat == CAT_STANDARD || (sc->cats & (1u << kd->cat));
-            if (ok && (!q->entities || (q->entities & (1u << k))))
-                mask |= 1u << k;
-        }
-        if (!mask)
-            return STORE_OK;
-        kinds_q = *q;
-        kinds_q.entities = mask;
-        q = &kinds_q;
-    }
     return ops(st)->deleted(st, q, limit, fn, ctx);
 }
 

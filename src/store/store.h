@@ -28,8 +28,6 @@ enum { STORE_OK = 0, STORE_NOTFOUND = 1, STORE_BADCURSOR = 2, STORE_ERR = -1 };
 int store_open(const char *url, int create, store **out, char *err, size_t errlen);
 void store_close(store *st);
 const char *store_errmsg(store *st);
-/* Sets the message store_errmsg returns (for modules above the store). */
-void store_fail_msg(store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int store_schema_version(store *st);
 /* "sqlite" or "postgresql". */
 const char *store_backend(store *st);
@@ -108,9 +106,11 @@ int store_display_names(store *st, int kind, const char *const *ids, size_t n, s
 typedef int (*store_tomb_fn)(void *ctx, int64_t seq, int kind, const char *id);
 int store_deleted(store *st, const query *q, long limit, store_tomb_fn fn, void *ctx);
 
-/* Restricts every read on this connection (list, fetch, lookup, display
- * names, deletions) to the scope until it is set to NULL; the scope is
- * borrowed. The access view sets it for each request (src/access/). */
+/* Restricts every read by this thread (list, fetch, lookup, display names,
+ * deletions) to the scope until it is set to NULL; the scope is borrowed.
+ * The access view sets it for each request (src/access/), which runs on one
+ * thread with one store; the SQL builders apply it (sql_scope.c), so every
+ * backend is scoped alike. */
 void store_set_scope(store *st, const query_scope *sc);
 const query_scope *store_scope(store *st);
 

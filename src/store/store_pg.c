@@ -74,11 +74,6 @@ static int fail_res(store *st, const char *what, PGresult *r)
     return STORE_ERR;
 }
 
-static void pg_set_err(store *st, const char *msg)
-{
-    snprintf(st->err, sizeof st->err, "%s", msg);
-}
-
 static const char *pg_errmsg(store *st)
 {
     return st->err;
@@ -762,7 +757,6 @@ static int pg_fetch_ids(store *st, int kind, const char *const *ids, size_t n, s
     sqlq s;
     sqlq_init(&s, 1);
     sql_fetch_ids(kind, ids, n, &s);
-    sql_and_scope(st->h.scope, kind, &s);
     int rc = rows_loop(st, &s, fn, ctx);
     sqlq_free(&s);
     return rc;
@@ -776,7 +770,6 @@ static int pg_fetch_by_key(store *st, int kind, const char *key, int via_kind, c
     sqlq s;
     sqlq_init(&s, 1);
     sql_fetch_by_key(kind, key, via_kind, via_key, values, n, &s);
-    sql_and_scope(st->h.scope, kind, &s);
     int rc = rows_loop(st, &s, fn, ctx);
     sqlq_free(&s);
     return rc;
@@ -788,10 +781,7 @@ static int pg_display_names(store *st, int kind, const char *const *ids, size_t 
         return STORE_OK;
     sqlq q;
     sqlq_init(&q, 1);
-    if (st->h.scope)
-        sql_display_names_scoped(st->h.scope, kind, ids, n, &q);
-    else
-        sql_display_names(kind, ids, n, &q);
+    sql_display_names(kind, ids, n, &q);
     PGresult *r = run_q(st, &q, 0);
     sqlq_free(&q);
     if (!r)
@@ -1050,5 +1040,4 @@ static const store_ops pg_ops = {
     .finalize = pg_finalize,
     .exec = pg_exec,
     .sequences_sync = pg_sequences_sync,
-    .set_err = pg_set_err,
 };

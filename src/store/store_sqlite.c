@@ -42,11 +42,6 @@ static const char *sq_errmsg(store *st)
     return st->err;
 }
 
-static void sq_set_err(store *st, const char *msg)
-{
-    snprintf(st->err, sizeof st->err, "%s", msg);
-}
-
 static int sq_exec(store *st, const char *sql)
 {
     char *msg = NULL;
@@ -470,7 +465,6 @@ static int sq_fetch_ids(store *st, int kind, const char *const *ids, size_t n, s
     sqlq s;
     sqlq_init(&s, 0);
     sql_fetch_ids(kind, ids, n, &s);
-    sql_and_scope(st->h.scope, kind, &s);
     int rc = rows_loop(st, &s, fn, ctx);
     sqlq_free(&s);
     return rc;
@@ -484,7 +478,6 @@ static int sq_fetch_by_key(store *st, int kind, const char *key, int via_kind, c
     sqlq s;
     sqlq_init(&s, 0);
     sql_fetch_by_key(kind, key, via_kind, via_key, values, n, &s);
-    sql_and_scope(st->h.scope, kind, &s);
     int rc = rows_loop(st, &s, fn, ctx);
     sqlq_free(&s);
     return rc;
@@ -496,10 +489,7 @@ static int sq_display_names(store *st, int kind, const char *const *ids, size_t 
         return STORE_OK;
     sqlq q;
     sqlq_init(&q, 0);
-    if (st->h.scope)
-        sql_display_names_scoped(st->h.scope, kind, ids, n, &q);
-    else
-        sql_display_names(kind, ids, n, &q);
+    sql_display_names(kind, ids, n, &q);
     sqlite3_stmt *s;
     int rc = prepare_q(st, &q, &s);
     sqlq_free(&q);
@@ -667,5 +657,4 @@ static const store_ops sqlite_ops = {
     .finalize = sq_finalize,
     .exec = sq_exec,
     .sequences_sync = sq_sequences_sync,
-    .set_err = sq_set_err,
 };
