@@ -459,14 +459,26 @@ static int pull_kind(puller *p, int kind, int64_t started)
 
 /* Kinds whose list needs a parameter (a time window: calendarEvents...)
  * cannot be walked whole; they are not pulled. */
-static int walkable(const kind_desc *kd)
+static int walkable_at(const kind_desc *kd, int depth)
 {
     if (!(kd->ops & OP_LIST) || !kd->deleted_key || kd->id == K_AGGREGATEDATTENDANCE || kd->id == K_SUBSCRIPTION)
         return 0;
     for (const param *pa = kd->params; pa && pa->name; pa++)
         if (pa->flags & P_REQUIRED)
             return 0;
+    /* An entity that must refer to one of a kind not pulled (an attendance
+     * to its calendar event) could never be stored: not pulled either. */
+    for (const field *f = kd->fields; depth < 4 && f->name; f++) {
+        const kind_desc *rk = f->type == FT_REF && (f->flags & F_REQUIRED) && f->ref >= 0 && f->ref < K__COUNT ? model_kind(f->ref) : NULL;
+        if (rk && rk != kd && !walkable_at(rk, depth + 1))
+            return 0;
+    }
     return 1;
+}
+
+static int walkable(const kind_desc *kd)
+{
+    return walkable_at(kd, 0);
 }
 
 int pull_run(store *st, const source_rec *src, const pull_opts *o, pull_report *rep)
