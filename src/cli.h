@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "store/store.h"
+
 #define CLI_MAX_POS 64
 
 /* Options a command accepts: "--db" style names; `takes_value` 0 for flags. */
@@ -23,6 +25,10 @@ typedef struct cli_args {
  * naming the command and returns -1 on unknown options or missing values. */
 int cli_parse(const char *cmd, int argc, char **argv, const cli_optdef *defs, cli_args *out);
 const char *cli_get(const cli_args *a, const cli_optdef *defs, const char *name);
+
+/* Opens the store at db (a path or URL) for command cmd, or prints why
+ * not (a missing --db included) and returns NULL. */
+store *cli_open_db(const char *cmd, const char *db);
 
 int cmd_client(int argc, char **argv);
 int cmd_stop(int argc, char **argv);

@@ -17,7 +17,6 @@
 
 #define DEFAULT_RETENTION_DAYS 730
 
-store *cli_open_db(const char *cmd, const char *db);
 int cli_find_client(const char *cmd, store *st, const char *name, client *c);
 json_t *cli_categories_json(uint32_t cats);
 

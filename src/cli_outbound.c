@@ -10,28 +10,13 @@
 #include "store/store.h"
 #include "util/timefmt.h"
 
-static store *open_store(const char *cmd, const char *db)
-{
-    if (!db) {
-        fprintf(stderr, "skolnav %s: --db PATH is required\n", cmd);
-        return NULL;
-    }
-    char err[512];
-    store *st;
-    if (store_open(db, 0, &st, err, sizeof err)) {
-        fprintf(stderr, "skolnav %s: %s\n", cmd, err);
-        return NULL;
-    }
-    return st;
-}
-
 static int subscription_list(int argc, char **argv)
 {
     static const cli_optdef defs[] = { { "--db", 1 }, { 0 } };
     cli_args a;
     if (cli_parse("subscription list", argc, argv, defs, &a))
         return 2;
-    store *st = open_store("subscription list", cli_get(&a, defs, "--db"));
+    store *st = cli_open_db("subscription list", cli_get(&a, defs, "--db"));
     if (!st)
         return 1;
     store_stmt *q;
@@ -76,7 +61,7 @@ static int feedback_list(int argc, char **argv)
         fprintf(stderr, "skolnav feedback list: --channel is log or statistics\n");
         return 2;
     }
-    store *st = open_store("feedback list", cli_get(&a, defs, "--db"));
+    store *st = cli_open_db("feedback list", cli_get(&a, defs, "--db"));
     if (!st)
         return 1;
     store_stmt *q;

@@ -11,21 +11,6 @@
 #include "util/buf.h"
 #include "util/timefmt.h"
 
-static store *open_db(const char *cmd, const char *db)
-{
-    char err[512];
-    store *st;
-    if (!db) {
-        fprintf(stderr, "skolnav %s: --db PATH is required\n", cmd);
-        return NULL;
-    }
-    if (store_open(db, 0, &st, err, sizeof err)) {
-        fprintf(stderr, "skolnav %s: %s\n", cmd, err);
-        return NULL;
-    }
-    return st;
-}
-
 static void fmt_time(int64_t ms, char out[TIME_CANON_LEN])
 {
     if (ms)
@@ -428,7 +413,7 @@ int cmd_source(int argc, char **argv)
         fprintf(stderr, "skolnav source: use add, list, show, remove, held, approve, discard or thresholds (see 'skolnav help')\n");
         return 2;
     }
-    store *st = open_db("source", a.val[O_DB]);
+    store *st = cli_open_db("source", a.val[O_DB]);
     if (!st)
         return a.val[O_DB] ? 1 : 2;
     int rc;
