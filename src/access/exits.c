@@ -18,27 +18,10 @@
 #include "util/log.h"
 #include "util/timefmt.h"
 
-/* Runs a built query through the raw statement API (binds in order). */
-static int run_sqlq(store *st, sqlq *q, store_stmt **out)
-{
-    if (store_prepare(st, buf_cstr(&q->sql), out))
-        return STORE_ERR;
-    for (size_t i = 0; i < q->nb; i++) {
-        const sql_bind *b = &q->b[i];
-        if (b->t == B_TEXT)
-            store_bind_text(*out, (int)i + 1, b->s);
-        else if (b->t == B_INT)
-            store_bind_int(*out, (int)i + 1, b->i);
-        else
-            return store_finalize(*out), STORE_ERR;
-    }
-    return STORE_OK;
-}
-
 static int exec_sqlq(store *st, sqlq *q)
 {
     store_stmt *s;
-    if (run_sqlq(st, q, &s))
+    if (store_prepare_sqlq(st, q, &s))
         return STORE_ERR;
     int rc = store_step(s);
     store_finalize(s);

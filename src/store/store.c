@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "store/backend.h"
+#include "store/sql_query.h"
 #include "util/buf.h"
 #include "util/collate.h"
 
@@ -272,6 +273,24 @@ int store_bind_blob(store_stmt *s, int i, const void *v, size_t n)
 const void *store_col_blob(store_stmt *s, int i, size_t *n)
 {
     return ops(stmt_store(s))->col_blob(s, i, n);
+}
+
+int store_prepare_sqlq(store *st, const sqlq *q, store_stmt **out)
+{
+    if (store_prepare(st, q->sql.data ? q->sql.data : "", out))
+        return STORE_ERR;
+    for (size_t i = 0; i < q->nb; i++) {
+        const sql_bind *b = &q->b[i];
+        int rc = b->t == B_TEXT ? store_bind_text(*out, (int)i + 1, b->s)
+               : b->t == B_INT  ? store_bind_int(*out, (int)i + 1, b->i)
+                                : store_bind_blob(*out, (int)i + 1, b->b, b->blen);
+        if (rc) {
+            store_finalize(*out);
+            *out = NULL;
+            return STORE_ERR;
+        }
+    }
+    return STORE_OK;
 }
 
 void store_finalize(store_stmt *s)

@@ -145,5 +145,9 @@ const void *store_col_blob(store_stmt *s, int i, size_t *n);
 int store_col_is_null(store_stmt *s, int i);
 void store_finalize(store_stmt *s);
 int store_exec(store *st, const char *sql);
+/* Prepares SQL made by the builders of sql_query.h (with "?" placeholders:
+ * sqlq_init(q, 0)) and binds its values in order. */
+struct sqlq;
+int store_prepare_sqlq(store *st, const struct sqlq *q, store_stmt **out);
 
 #endif
