@@ -25,6 +25,7 @@
 #include "util/timefmt.h"
 
 #define POLL_MS 100
+#define LEASE_TTL_MS 10000
 #define MAX_INFLIGHT 64
 #define FEED_BATCH 20000
 #define BACKOFF_FIRST_MS 1000
@@ -489,9 +490,28 @@ static void *run(void *arg)
         return NULL;
     }
     d.multi = curl_multi_init();
+    /* One node of many dispatches: the others wait for the lease, so a
+     * notification is sent once however many nodes serve the store. */
+    char holder[UUID_STR_LEN];
+    uuid_random(holder);
+    int leader = 0;
+    int64_t lease_next = 0;
     while (!atomic_load(&stopping)) {
-        fill(&d);
-        start_due(&d);
+        int64_t now = time_now_ms();
+        if (now >= lease_next) {
+            int rc = store_lease(d.st, "webhooks", holder, LEASE_TTL_MS);
+            if (rc == STORE_ERR)
+                log_msg(LOG_WARN, "webhooks: renewing the dispatcher lease failed: %s", store_errmsg(d.st));
+            else if ((rc == STORE_OK) != leader)
+                log_msg(LOG_INFO, rc == STORE_OK ? "webhooks: this node dispatches now"
+                                                 : "webhooks: another node dispatches; this one waits");
+            leader = rc == STORE_OK;
+            lease_next = now + LEASE_TTL_MS / 3;
+        }
+        if (leader) {
+            fill(&d);
+            start_due(&d);
+        }
         int running = 0;
         curl_multi_perform(d.multi, &running);
         collect(&d);
@@ -502,6 +522,8 @@ static void *run(void *arg)
     /* Deliveries cut short stay in the outbox and go out after a restart. */
     while (d.n)
         release(&d, d.fl[0]);
+    if (leader)
+        store_lease_release(d.st, "webhooks", holder);
     curl_multi_cleanup(d.multi);
     store_close(d.st);
     return NULL;
