@@ -5,6 +5,7 @@
  * connections must not be shared between threads).
  */
 #include "api/server.h"
+#include "pull/pull.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -500,6 +501,13 @@ int server_run(const server_opts *o)
         free(s.openapi);
         return 1;
     }
+    if (!o->no_scheduled_pulls && pull_scheduler_start(o->db)) {
+        fprintf(stderr, "skolnav serve: cannot start the pull scheduler\n");
+        outbound_stop();
+        MHD_stop_daemon(d);
+        free(s.openapi);
+        return 1;
+    }
     if (o->ingest_listen && !(id = start_daemon(&is, &isa, threads > 4 ? 4 : threads))) {
         fprintf(stderr, "skolnav serve: cannot listen on %s: %s\n", o->ingest_listen, strerror(errno));
         MHD_stop_daemon(d);
@@ -523,6 +531,7 @@ int server_run(const server_opts *o)
     if (id)
         MHD_stop_daemon(id);
     MHD_stop_daemon(d);
+    pull_scheduler_stop();
     outbound_stop();
     rl_free(s.rl);
     free(s.openapi);
