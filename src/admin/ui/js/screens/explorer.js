@@ -32,7 +32,7 @@ export function orgTreeTable(items, href, parentOf) {
         o.active === false ? badge(t("explorer.ended"), "neutral") : null),
       h("td", tOr("orgType.", o.organisationType || "")),
       h("td", (o.schoolTypes || []).join(", ")),
-      h("td.mono", [o.schoolUnitCode, o.organisationCode, o.municipalityCode].filter(Boolean).join(" · ")),
+      h("td.mono.nowrap", [o.schoolUnitCode, o.organisationCode, o.municipalityCode].filter(Boolean).join(" · ")),
       h("td.nowrap", o.startDate || "–"), h("td.nowrap", o.endDate || "–")));
     walk(n.children, depth + 1);
   });
