@@ -23,6 +23,7 @@
 #include "access/issuer.h"
 #include "access/oauth.h"
 #include "admin/assets.h"
+#include "admin/http.h"
 #include "api/handlers.h"
 #include "api/openapi.h"
 #include "api/pagetoken.h"
@@ -461,6 +462,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return serve_ingest(s, c, cn, method, url);
     if (!strcmp(url, "/oauth/token"))
         return serve_token(s, c, cn, method);
+    if (!strncmp(url, "/admin/api", 10) && (!url[10] || url[10] == '/'))
+        return admin_http_serve(c, thread_store(s), method, url + 10, cn->uri, cn->body.data, cn->body.len,
+                                s->o->base_path, s->token_key);
     if (is_admin_page(url))
         return serve_admin_page(s, c, method, url);
     size_t bl = strlen(s->o->base_path);
