@@ -83,7 +83,9 @@ export function upload(path, file, onProgress) {
       }
       if (x.status >= 200 && x.status < 300) return resolve(j);
       if (x.status === 401) onSessionLost(j && j.code);
-      reject(new ApiError(x.status, (j && j.code) || "HTTP_" + x.status, j && j.message));
+      const err = new ApiError(x.status, (j && j.code) || "HTTP_" + x.status, j && j.message);
+      err.body = j;
+      reject(err);
     };
     x.send(file);
   });

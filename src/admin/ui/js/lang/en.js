@@ -119,6 +119,7 @@ export default {
   "src.nowHeld": "The delivery was held.", "src.pullFailed": "The pull failed: {error}",
   "src.importTitle": "Import a file into {source}", "src.importBody": "A JSON file in SS12000 form (see docs/ingest.md).",
   "src.file": "File", "src.upload": "Upload", "src.pickFile": "Choose a file.", "src.uploading": "Uploading …", "src.problem": "Problem",
+  "src.importFull": "Full snapshot (what the file lacks is deleted)", "src.importFullHint": "Large deletions are held for approval.", "src.heldExplain": "The delivery waits for approval under Held deliveries.",
   "quality.sub": "{n} records with problems, by school and rule.", "quality.none": "No problems found.",
   "quality.noneHint": "The rules run on the whole store each time the page opens.", "quality.noSchool": "No school",
   "audit.sub": "Every API call from the vendors.", "audit.allVendors": "All vendors", "audit.vendorId": "Vendor id",

@@ -119,6 +119,7 @@ export default {
   "src.nowHeld": "Leveransen spärrades.", "src.pullFailed": "Hämtningen misslyckades: {error}",
   "src.importTitle": "Importera fil till {source}", "src.importBody": "En JSON-fil enligt SS12000 (se docs/ingest.md).",
   "src.file": "Fil", "src.upload": "Ladda upp", "src.pickFile": "Välj en fil.", "src.uploading": "Laddar upp …", "src.problem": "Problem",
+  "src.importFull": "Fullständig ögonblicksbild (det som saknas i filen tas bort)", "src.importFullHint": "Stora borttagningar spärras och väntar på godkännande.", "src.heldExplain": "Leveransen väntar på godkännande under Spärrade leveranser.",
   "quality.sub": "{n} poster med problem, per skola och regel.", "quality.none": "Inga problem hittades.",
   "quality.noneHint": "Reglerna körs på hela databasen varje gång sidan öppnas.", "quality.noSchool": "Utan skola",
   "audit.sub": "Varje API-anrop från leverantörerna.", "audit.allVendors": "Alla leverantörer", "audit.vendorId": "Leverantörens id",

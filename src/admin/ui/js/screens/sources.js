@@ -76,26 +76,31 @@ export async function page(main) {
     }
   }
   function importFile(name) {
-    const file = h("input", { type: "file", accept: ".json,application/json", "data-role": "import-file" });
-    const bar = h("progress.progress", { max: 100, value: 0 });
+    const file = h("input", { type: "file", accept: ".json,.gz,.csv,application/json,text/csv", "data-role": "import-file" });
+    const full = h("input", { type: "checkbox", "data-role": "import-full" });
+    const bar = h("progress.progress", { max: 100, value: 0, "data-role": "import-progress" });
     const out = h("div", { "data-role": "import-result" });
     const go = button(t("src.upload"), send, { kind: "primary", dataset: { role: "upload" } });
     const d = h("dialog.dialog", h("h2", t("src.importTitle", { source: name })),
-      h("div.dialog-body", h("p", t("src.importBody")), h("label.field", h("span", t("src.file")), file), bar, out),
+      h("div.dialog-body", h("p", t("src.importBody")), h("label.field", h("span", t("src.file")), file),
+        h("label.check", full, h("span", t("src.importFull"))), h("p.hint", t("src.importFullHint")), bar, out),
       h("div.dialog-actions", button(t("common.close"), () => { d.close(); d.remove(); render(); }, { dataset: { role: "close" } }), go));
     document.body.appendChild(d);
     d.showModal();
+    const problems = (list) => (list && list.length ? listTable([{ label: t("src.problem"), cell: (p) => (typeof p === "string" ? p : [p.field, p.message].filter(Boolean).join(": ")) }], list) : null);
     async function send() {
       if (!file.files.length) return clear(out, notice(t("src.pickFile"), "error"));
       go.disabled = true;
+      bar.value = 0;
       clear(out, notice(t("src.uploading"), "info"));
+      const f = file.files[0];
       try {
-        const r = await upload("/sources/" + enc(name) + "/import?format=json", file.files[0], (f) => (bar.value = Math.round(f * 100)));
+        const r = await upload("/sources/" + enc(name) + "/import?filename=" + enc(f.name) + "&full=" + (full.checked ? 1 : 0), f, (x) => (bar.value = Math.round(x * 100)));
         bar.value = 100;
-        clear(out, notice(t("src.result." + r.status) + ": " + counts(r), r.status === "applied" ? "ok" : r.status === "held" ? "warn" : "error"),
-          r.problems && r.problems.length ? listTable([{ label: t("src.problem"), cell: (p) => (typeof p === "string" ? p : [p.field, p.message].filter(Boolean).join(": ")) }], r.problems) : null);
+        clear(out, h("div", { dataset: { status: r.status } }, notice(t("src.result." + r.status) + ": " + counts(r) + (r.status === "held" ? " " + t("src.heldExplain") : ""), r.status === "applied" ? "ok" : "warn")), problems(r.problems));
       } catch (e) {
-        clear(out, errorBox(e));
+        if (e.body && e.body.status) clear(out, h("div", { dataset: { status: e.body.status } }, notice(t("src.result." + e.body.status) + ". " + (e.body.message || ""), "error")), problems(e.body.problems));
+        else clear(out, errorBox(e));
       } finally {
         go.disabled = false;
       }
