@@ -96,8 +96,8 @@ int grant_parse(admin_ctx *cx, json_t *o, grant_spec *g)
         }
         uuid_lower(id, low);
         int rc = store_entity_exists(cx->st, K_ORGANISATION, low);
-        if (rc != 1) {
-            if (rc < 0)
+        if (rc != STORE_OK) {
+            if (rc != STORE_NOTFOUND)
                 reply_store_error(cx);
             else
                 reply_error(cx, 400, "INVALID_BODY", "there is no organisation %s", low);
