@@ -268,7 +268,9 @@ describe("admin pages", () => {
   test("a pupil's disclosures are in the ledger, printable and as CSV", async () => {
     await page.goto(world.base + "/admin/explorer/persons/" + state.seenPerson);
     await page.click("[data-role=to-ledger]");
-    await page.waitForSelector("[data-role=ledger] table");
+    await page.waitForSelector("[data-role=ledger] table", { timeout: 5000 }).catch(async (e) => {
+      throw new Error("no ledger: " + page.url() + " " + (await text("main")));
+    });
     assert.match(await text("[data-role=ledger]"), /Läromedel Test AB/);
     await shot(page, "16-ledger");
     const csv = await page.evaluate(async (href) => (await fetch(href)).text(), await page.locator("[data-role=csv]").getAttribute("href"));

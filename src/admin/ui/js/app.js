@@ -82,7 +82,8 @@ whenSessionLost((code) => {
   state.me = null;
   setCsrf(null);
   state.lostReason = code === "SESSION_EXPIRED" ? "login.expired" : "login.signedOut";
-  go("login", true);
+  const here = currentPath();
+  go("login" + (here && here !== "login" ? "?next=" + encodeURIComponent(here + location.search) : ""), true);
 });
 
 export function signedIn(me) {
@@ -116,7 +117,7 @@ export async function render() {
   const path = currentPath();
   const seq = ++renderSeq;
   if (!state.me) {
-    if (path !== "login") history.replaceState(null, "", "/admin/login" + (path && path !== "login" ? "?next=" + encodeURIComponent(path) : ""));
+    if (path !== "login") history.replaceState(null, "", "/admin/login" + (path ? "?next=" + encodeURIComponent(path + location.search) : ""));
     root.className = "login-root";
     clear(root);
     login.page(root, { reason: state.lostReason });

@@ -63,7 +63,9 @@ export async function ledger(main, _p, query) {
   if (input.value) show();
   else out.append(emptyState(t("ledger.hint")));
   async function show() {
-    const who = input.value.trim().replace(/[-\s]/g, "");
+    // a civic number may be written YYYYMMDD-NNNN; an id keeps its dashes
+    let who = input.value.trim();
+    if (/^[\d\s-]+$/.test(who)) who = who.replace(/[-\s]/g, "");
     if (!who) return;
     history.replaceState(null, "", "/admin/audit/ledger?person=" + enc(who));
     clear(out, loading());
