@@ -10,6 +10,13 @@ const RESULT_KIND = { ok: "ok", applied: "ok", held: "warn", rejected: "danger",
 
 const counts = (r) => (r ? ["created", "updated", "deleted", "unchanged"].map((k) => t("src." + k) + " " + fmtNum(r[k] || 0)).join(" · ") : "–");
 
+// A run's errors: a count, or the message of what stopped it.
+function runErrors(run) {
+  const e = run && run.errors;
+  if (!e) return "0";
+  return typeof e === "number" ? h("span.loss", fmtNum(e)) : h("span.small.muted", String(e));
+}
+
 export async function page(main) {
   const [src, held] = await Promise.all([api("GET", "/sources"), api("GET", "/held")]);
   clear(main, pageHeader(t("screen.sources"), t("src.sub")),
@@ -20,7 +27,7 @@ export async function page(main) {
       { label: t("src.entities"), cell: (s) => fmtNum(s.entities), cls: "num" },
       { label: t("src.lastRun"), cell: (s) => (s.lastRun ? [fmtTime(s.lastRun.finished || s.lastRun.started), " ", badge(t("src.result." + s.lastRun.result), RESULT_KIND[s.lastRun.result] || "neutral")] : t("src.never")) },
       { label: t("src.counts"), cell: (s) => counts(s.lastRun) },
-      { label: t("src.errors"), cell: (s) => (s.lastRun && s.lastRun.errors ? h("span.loss", String(s.lastRun.errors)) : "0"), cls: "num" },
+      { label: t("src.errors"), cell: (s) => runErrors(s.lastRun) },
       { label: t("src.heldCount"), cell: (s) => (s.held ? badge(String(s.held), "warn") : "0"), cls: "num" },
       { label: "", cell: (s) => h("div.row-actions",
         s.type === "pull" ? button(t("src.pullNow"), () => pull(s.name), { icon: "refresh", dataset: { role: "pull", source: s.name } }) : null,

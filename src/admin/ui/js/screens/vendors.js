@@ -276,7 +276,10 @@ async function permissionEditor(box, v, canChange) {
     } catch (e) {
       return clear(result, errorBox(e));
     }
-    const kinds = [...new Set(p.schools.flatMap((s) => [...Object.keys(s.gained || {}), ...Object.keys(s.lost || {})]))].sort();
+    // only the kinds that change somewhere, persons and groups first
+    const order = ["persons", "groups", "organisations"];
+    const kinds = [...new Set(p.schools.flatMap((s) => [...Object.entries(s.gained || {}), ...Object.entries(s.lost || {})].filter(([, n]) => n).map(([k]) => k)))]
+      .sort((a, b) => ((order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99)) || a.localeCompare(b));
     const change = (n, sign) => (n ? h("span." + (sign > 0 ? "gain" : "loss"), (sign > 0 ? "+" : "−") + fmtNum(n)) : h("span.muted", "0"));
     const tot = (side) => Object.entries(p.totals[side] || {}).filter(([, n]) => n).map(([k, n]) => tOr("kind.", k) + " " + fmtNum(n)).join(", ") || t("perm.nothing");
     const big = g.allOrganisations || (p.totals.gained.persons || 0) > 1000;
