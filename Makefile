@@ -33,13 +33,18 @@ asan: deps
 demo: build
 	@mkdir -p $(dir $(DEMO_DB))
 	@build/skolnav demo --db $(DEMO_DB) --seed $(SEED) --force
+	@build/skolnav admin settings --db $(DEMO_DB) --cookie-secure off >/dev/null
 	@KEY=$$(build/skolnav client add --db $(DEMO_DB) "Demo vendor" --full-access | tail -n 1); \
+	ADMINPW=$$(build/skolnav admin add --db $(DEMO_DB) admin --role administrator | tail -n 1); \
 	echo; \
 	echo "skolnav serves the Mittköping demo:"; \
 	echo "  API base URL:  http://127.0.0.1:$(PORT)/v2.0"; \
 	echo "  OpenAPI:       http://127.0.0.1:$(PORT)/v2.0/openapi.json"; \
 	echo "  API key:       $$KEY"; \
 	echo "  try:           curl -H 'Authorization: Bearer $$KEY' 'http://127.0.0.1:$(PORT)/v2.0/organisations?limit=5&expandReferenceNames=true'"; \
+	echo "  admin UI:      http://127.0.0.1:$(PORT)/admin"; \
+	echo "  admin user:    admin"; \
+	echo "  admin password: $$ADMINPW"; \
 	echo "  stop with Ctrl-C"; \
 	echo; \
 	exec build/skolnav serve --db $(DEMO_DB) --listen 127.0.0.1:$(PORT) \

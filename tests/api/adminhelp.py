@@ -81,3 +81,9 @@ def assert_admin_error(r, status, code):
     assert body.get("code") == code, body
     assert isinstance(body.get("message"), str) and body["message"], body
     return body
+
+
+def sql_int(db, sql):
+    """A number from the store (PostgreSQL's client hands back text)."""
+    from apihelp import sql_value
+    return int(sql_value(db, sql))

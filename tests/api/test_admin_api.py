@@ -12,8 +12,7 @@ import uuid
 import pytest
 
 from accesshelp import walk
-from adminhelp import assert_admin_error, demo_server, signed_in
-from apihelp import sql_value
+from adminhelp import sql_int, assert_admin_error, demo_server, signed_in
 from conftest import SEED
 
 PREVIEW_KINDS = ["organisations", "persons", "placements", "duties", "groups", "programmes", "studyplans",
@@ -260,12 +259,12 @@ def test_stops_need_confirmation_and_take_effect(srv, admin, vendor):
 
 def test_view_as_vendor_records_nothing(srv, admin, vendor):
     vid, key = vendor["id"], vendor["key"]
-    logged = sql_value(srv.db, "SELECT count(*) FROM request_log WHERE client='%s'" % vid)
-    ledger = sql_value(srv.db, "SELECT count(*) FROM ledger WHERE client='%s'" % vid)
+    logged = sql_int(srv.db, "SELECT count(*) FROM request_log WHERE client='%s'" % vid)
+    ledger = sql_int(srv.db, "SELECT count(*) FROM ledger WHERE client='%s'" % vid)
     va = admin.ok("GET", "/vendors/%s/view-as" % vid, params={"path": "/persons?limit=5"})
     assert va["status"] == 200
-    assert sql_value(srv.db, "SELECT count(*) FROM request_log WHERE client='%s'" % vid) == logged
-    assert sql_value(srv.db, "SELECT count(*) FROM ledger WHERE client='%s'" % vid) == ledger
+    assert sql_int(srv.db, "SELECT count(*) FROM request_log WHERE client='%s'" % vid) == logged
+    assert sql_int(srv.db, "SELECT count(*) FROM ledger WHERE client='%s'" % vid) == ledger
     direct = srv.api.get_json("/persons", {"limit": 5}, key=key)
     assert [p["id"] for p in va["body"]["data"]] == [p["id"] for p in direct["data"]]
     assert va["body"]["data"] == direct["data"]

@@ -6,7 +6,7 @@ import time
 import pytest
 import requests
 
-from adminhelp import Admin, add_account, assert_admin_error, empty_server, signed_in
+from adminhelp import sql_int, Admin, add_account, assert_admin_error, empty_server, signed_in
 from apihelp import sql_exec, sql_value
 
 
@@ -48,7 +48,7 @@ def test_login_me_logout_and_cookie_attributes(srv):
     assert me["user"] == "cecilia" and me["csrfToken"] == body["csrfToken"] and me["via"] == "password"
     # The stored session id is a hash, not the cookie value.
     value = cookie.split(";")[0].split("=", 1)[1]
-    assert sql_value(srv.db, "SELECT count(*) FROM admin_session WHERE id='%s'" % value) == 0
+    assert sql_int(srv.db, "SELECT count(*) FROM admin_session WHERE id='%s'" % value) == 0
     r = a.post("/logout")
     assert r.status_code == 204, r.text
     assert "Max-Age=0" in r.headers["Set-Cookie"]
@@ -84,7 +84,7 @@ def test_wrong_password_and_unknown_user_look_the_same(srv):
 def test_csrf_refused_without_and_with_wrong_token(srv):
     admin = signed_in(srv, "administrator", "erik")
     other = signed_in(srv, "administrator", "erik2")
-    before = sql_value(srv.db, "SELECT count(*) FROM admin_account")
+    before = sql_int(srv.db, "SELECT count(*) FROM admin_account")
     body = {"user": "csrf-victim", "role": "viewer"}
     assert_admin_error(admin.post("/accounts", body, csrf=False), 403, "CSRF_TOKEN_INVALID")
     assert_admin_error(admin.post("/accounts", body, csrf=False, headers={"X-CSRF-Token": "0" * 64}), 403,
@@ -92,11 +92,11 @@ def test_csrf_refused_without_and_with_wrong_token(srv):
     # Another session's token is no good either: the token is bound to its session.
     assert_admin_error(admin.post("/accounts", body, csrf=False, headers={"X-CSRF-Token": other.csrf}), 403,
                        "CSRF_TOKEN_INVALID")
-    assert sql_value(srv.db, "SELECT count(*) FROM admin_account") == before
+    assert sql_int(srv.db, "SELECT count(*) FROM admin_account") == before
     assert_admin_error(admin.post("/logout", csrf=False), 403, "CSRF_TOKEN_INVALID")
     r = admin.post("/accounts", body)
     assert r.status_code == 201, r.text
-    assert sql_value(srv.db, "SELECT count(*) FROM admin_account") == before + 1
+    assert sql_int(srv.db, "SELECT count(*) FROM admin_account") == before + 1
 
 
 def test_throttle_per_account(srv):
@@ -129,7 +129,7 @@ def test_throttle_per_address(srv):
             a.login("spray-%d" % i, "wrong", expect=401)
         r = a.login("helga", pw, expect=429)
         assert int(r.headers["Retry-After"]) > 0
-        trail = sql_value(srv.db, "SELECT count(*) FROM admin_audit WHERE action='login-failed'")
+        trail = sql_int(srv.db, "SELECT count(*) FROM admin_audit WHERE action='login-failed'")
         assert trail >= 3
     finally:
         srv.cli.run("admin", "settings", "--db", srv.db, "--throttle-address", "20")

@@ -7,7 +7,7 @@ import uuid
 import pytest
 import requests
 
-from adminhelp import ROLES, assert_admin_error, empty_server, signed_in
+from adminhelp import sql_int, ROLES, assert_admin_error, empty_server, signed_in
 
 NOID = str(uuid.UUID(int=0))
 ADM, AM, VW, DPO = "administrator", "access-manager", "viewer", "dpo"
@@ -71,8 +71,7 @@ def sessions(srv):
 
 
 def count(srv, table):
-    from apihelp import sql_value
-    return sql_value(srv.db, "SELECT count(*) FROM %s" % table)
+    return sql_int(srv.db, "SELECT count(*) FROM %s" % table)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -97,12 +96,11 @@ def test_role_table(srv, sessions, role):
 
 
 def test_refused_writes_did_not_happen(srv, sessions):
-    from apihelp import sql_value
-    assert sql_value(srv.db, "SELECT count(*) FROM admin_account WHERE name='made-by-administrator'") == 1
+    assert sql_int(srv.db, "SELECT count(*) FROM admin_account WHERE name='made-by-administrator'") == 1
     for role in ("access-manager", "viewer", "dpo"):
-        assert sql_value(srv.db, "SELECT count(*) FROM admin_account WHERE name='made-by-%s'" % role) == 0
+        assert sql_int(srv.db, "SELECT count(*) FROM admin_account WHERE name='made-by-%s'" % role) == 0
     # POST /vendors is admitted for administrators and access managers only.
-    assert sql_value(srv.db, "SELECT count(*) FROM client WHERE name='role-test'") == 2
+    assert sql_int(srv.db, "SELECT count(*) FROM client WHERE name='role-test'") == 2
 
 
 def test_every_endpoint_needs_a_session(srv):
