@@ -396,6 +396,26 @@ describe("admin pages", () => {
     await ectx.close();
   });
 
+  test("the login page offers the municipality's identity provider when OIDC is configured", async () => {
+    const octx = await newContext(browser);
+    const op = await octx.newPage();
+    await op.goto(world.base + "/admin/");
+    await op.waitForSelector("#login-user");
+    assert.equal(await op.locator("[data-role=oidc]").count(), 0, "not configured: no button");
+    cli("admin", "oidc", "--db", world.db, "--issuer", "http://127.0.0.1:9/idp", "--client-id", "skolnav",
+      "--redirect-uri", world.base + "/admin/api/oidc/callback", "--role-claim", "groups", "--roles", "it=administrator");
+    try {
+      await op.reload();
+      await op.waitForSelector("[data-role=oidc]");
+      assert.equal(await op.locator("[data-role=oidc]").getAttribute("href"), "/admin/api/oidc/start");
+      assert.match(await op.locator("[data-role=oidc]").innerText(), /kommunens inloggning/);
+      await shot(op, "26-login-oidc");
+    } finally {
+      cli("admin", "oidc", "--db", world.db, "--off");
+    }
+    await octx.close();
+  });
+
   test("logout ends the session", async () => {
     await page.click("[data-role=logout]");
     await page.waitForSelector("#login-user");
