@@ -30,6 +30,13 @@ const csrfFetch = (p, method, body, token) => page.evaluate(async ([p, method, b
   return { status: r.status, body: await r.json().catch(() => null) };
 }, [p, method, body, token]);
 
+test("the Swedish and English dictionaries have the same keys, none empty", async () => {
+  const sv = (await import("../../src/admin/ui/js/lang/sv.js")).default;
+  const en = (await import("../../src/admin/ui/js/lang/en.js")).default;
+  assert.deepEqual(Object.keys(en).sort(), Object.keys(sv).sort());
+  for (const d of [sv, en]) for (const [k, v] of Object.entries(d)) assert.ok(typeof v === "string" && v.trim(), k);
+});
+
 describe("admin pages", () => {
   test("pages are served with a strict policy and revalidated", async () => {
     const r = await fetch(world.base + "/admin/");
@@ -349,6 +356,7 @@ describe("admin pages", () => {
     await vp.goto(world.base + "/admin/explorer/persons/" + state.pupil.id);
     await vp.waitForSelector("[data-role=guardians]");
     assert.equal(await vp.locator("main button:not([type=submit]):not(.tab)").count(), 0, "no buttons that change anything");
+    assert.equal(await vp.locator("[data-role=to-ledger]").count(), 0, "no link to the audit screens");
     const token = await vp.evaluate(async () => (await (await fetch("/admin/api/me")).json()).csrfToken);
     for (const [p, m, b] of [["/vendors", "POST", { name: "x" }], ["/stop", "POST", { on: true, confirm: "STOP ALL" }],
       ["/accounts", "POST", { user: "eve", role: "administrator" }], [`/vendors/${state.vendorId}/stop`, "POST", { confirm: "Läromedel Test AB" }]]) {

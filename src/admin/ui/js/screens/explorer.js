@@ -3,6 +3,8 @@
 import { h, clear, icon, fmtNum } from "../dom.js";
 import { t, tOr } from "../i18n.js";
 import { api } from "../api.js";
+import { state } from "../app.js";
+import { may } from "../roles.js";
 import { pageHeader, card, pagedTable, listTable, emptyState, errorBox, loading, badge, kv, jsonView, tabs, buildTree, button } from "../widgets.js";
 
 const enc = encodeURIComponent;
@@ -129,7 +131,7 @@ export async function personPage(main, [id]) {
   clear(main,
     pageHeader(name, t("person.sub"),
       r.protected ? h("span.badge.badge-danger.badge-lg", { "data-role": "protected" }, icon("shield"), t("person.protected"), r.securityMarking ? " (" + r.securityMarking + ")" : "") : null,
-      h("a.btn", { href: "/admin/audit/ledger?person=" + enc(id), "data-role": "to-ledger" }, icon("book"), t("person.ledger"))),
+      may(state.me.role, "audit") ? h("a.btn", { href: "/admin/audit/ledger?person=" + enc(id), "data-role": "to-ledger" }, icon("book"), t("person.ledger")) : null),
     h("div.grid2",
       card(t("person.identity"), kv([
         [t("col.givenName"), idn.givenName], [t("col.familyName"), idn.familyName],
