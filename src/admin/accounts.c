@@ -1,5 +1,6 @@
 #include "admin/accounts.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -104,11 +105,21 @@ int accounts_get(store *st, const char *name, account *a)
     return rc < 0 ? STORE_ERR : rc == 1 ? STORE_OK : STORE_NOTFOUND;
 }
 
+/* A hash of nothing in particular, so an unknown name costs a verify too;
+ * made once, whichever worker thread logs in first. */
+static char dummy[crypto_pwhash_STRBYTES];
+static int dummy_failed;
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void make_dummy(void)
+{
+    dummy_failed = hash_password("skolnav-no-such-account", dummy) != 0;
+}
+
 int accounts_verify(store *st, const char *name, const char *password, account *a)
 {
-    /* A hash of nothing in particular, so an unknown name costs a verify too. */
-    static char dummy[crypto_pwhash_STRBYTES];
-    if (!dummy[0] && hash_password("skolnav-no-such-account", dummy))
+    pthread_once(&dummy_once, make_dummy);
+    if (dummy_failed)
         return STORE_ERR;
     store_stmt *s;
     if (store_prepare(st, "SELECT " ACCOUNT_COLS ", coalesce(hash, '') FROM admin_account WHERE name=?", &s))

@@ -141,19 +141,30 @@ void h_permissions_get(admin_ctx *cx)
     grant_spec_free(&g);
 }
 
+int grant_request(admin_ctx *cx, client *c, grant_spec *g, grant_spec *old)
+{
+    json_t *b = vendor_body(cx, c, 0);
+    if (!b)
+        return -1;
+    int rc = grant_parse(cx, b, g);
+    json_decref(b);
+    if (rc)
+        return -1;
+    if (grant_read(cx->st, c, old)) {
+        grant_spec_free(old);
+        grant_spec_free(g);
+        reply_store_error(cx);
+        return -1;
+    }
+    return 0;
+}
+
 void h_permissions_put(admin_ctx *cx)
 {
     client c;
-    if (path_vendor(cx, &c))
-        return;
-    json_t *b = body_object(cx);
-    if (!b)
-        return;
     grant_spec g, old;
-    if (!grant_parse(cx, b, &g)) {
-        if (grant_read(cx->st, &c, &old)) {
-            reply_store_error(cx);
-        } else if (!audit_txn_begin(cx)) {
+    if (!grant_request(cx, &c, &g, &old)) {
+        if (!audit_txn_begin(cx)) {
             json_t *detail = json_pack("{so so}", "before", grant_json(&old), "after", grant_json(&g));
             if (grant_replace(cx->st, c.id, &g) || clients_event(cx->st, c.id, "grant changed in the admin UI")) {
                 store_rollback(cx->st);
@@ -168,5 +179,4 @@ void h_permissions_put(admin_ctx *cx)
         grant_spec_free(&old);
         grant_spec_free(&g);
     }
-    json_decref(b);
 }

@@ -25,6 +25,13 @@ int path_vendor(admin_ctx *cx, client *c)
     return rc ? -1 : 0;
 }
 
+json_t *vendor_body(admin_ctx *cx, client *c, int optional)
+{
+    if (path_vendor(cx, c))
+        return NULL;
+    return optional && !cx->rq->bodylen ? json_object() : body_object(cx);
+}
+
 static int64_t scalar(store *st, const char *sql, const char *id, int64_t since, int *err)
 {
     store_stmt *s;
@@ -218,9 +225,7 @@ void h_vendor_get(admin_ctx *cx)
 void h_vendor_patch(admin_ctx *cx)
 {
     client c;
-    if (path_vendor(cx, &c))
-        return;
-    json_t *b = body_object(cx);
+    json_t *b = vendor_body(cx, &c, 0);
     if (!b)
         return;
     client_details d;
@@ -273,9 +278,7 @@ static void new_key(admin_ctx *cx, const client *c, int64_t expires_ms, int64_t 
 void h_vendor_key_add(admin_ctx *cx)
 {
     client c;
-    if (path_vendor(cx, &c))
-        return;
-    json_t *b = cx->rq->bodylen ? body_object(cx) : json_object();
+    json_t *b = vendor_body(cx, &c, 1);
     if (!b)
         return;
     int bad = 0;
@@ -291,9 +294,7 @@ void h_vendor_key_add(admin_ctx *cx)
 void h_vendor_key_rotate(admin_ctx *cx)
 {
     client c;
-    if (path_vendor(cx, &c))
-        return;
-    json_t *b = cx->rq->bodylen ? body_object(cx) : json_object();
+    json_t *b = vendor_body(cx, &c, 1);
     if (!b)
         return;
     json_t *g = json_object_get(b, "graceSeconds");

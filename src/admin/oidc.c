@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "admin/accounts.h"
-#include "admin/jwt.h"
+#include "access/jwt.h"
 #include "admin/roles.h"
 #include "pull/http.h"
 #include "util/timefmt.h"
@@ -302,7 +302,7 @@ int oidc_finish(store *st, json_t *cfg, const char *code, const char *state, cha
         goto out;
     }
     if (!(jwks = get_json(json_string_value(json_object_get(d, "jwks_uri")), err, errlen)) ||
-        jwt_verify(idt, jwks, &claims, err, errlen))
+        jwt_verify(idt, jwks, NULL, 0, &claims, err, errlen))
         goto out;
     json_t *exp = json_object_get(claims, "exp");
     const char *iss = json_string_value(json_object_get(claims, "iss"));

@@ -193,37 +193,27 @@ static json_t *preview(store *st, const grant_spec *old, const grant_spec *new_,
 void h_permissions_preview(admin_ctx *cx)
 {
     client c;
-    if (path_vendor(cx, &c))
-        return;
-    json_t *b = body_object(cx);
-    if (!b)
-        return;
     grant_spec g, old;
-    if (!grant_parse(cx, b, &g)) {
-        if (grant_read(cx->st, &c, &old)) {
+    if (grant_request(cx, &c, &g, &old))
+        return;
+    if (c.full_access) {
+        old.all_orgs = 1;
+        old.cats = ~0u;
+        old.protect = PROTECT_FULL;
+    }
+    int err = 0;
+    if (store_begin(cx->st)) {
+        reply_store_error(cx);
+    } else {
+        json_t *o = preview(cx->st, &old, &g, &err);
+        store_rollback(cx->st);
+        if (err || !o) {
+            json_decref(o);
             reply_store_error(cx);
         } else {
-            if (c.full_access) {
-                old.all_orgs = 1;
-                old.cats = ~0u;
-                old.protect = PROTECT_FULL;
-            }
-            int err = 0;
-            if (store_begin(cx->st)) {
-                reply_store_error(cx);
-            } else {
-                json_t *o = preview(cx->st, &old, &g, &err);
-                store_rollback(cx->st);
-                if (err || !o) {
-                    json_decref(o);
-                    reply_store_error(cx);
-                } else {
-                    reply_json(cx, 200, o);
-                }
-            }
+            reply_json(cx, 200, o);
         }
-        grant_spec_free(&old);
-        grant_spec_free(&g);
     }
-    json_decref(b);
+    grant_spec_free(&old);
+    grant_spec_free(&g);
 }

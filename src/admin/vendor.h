@@ -29,6 +29,14 @@ json_t *grant_json(const grant_spec *g);
 /* Replaces the client's grant by g (inside the caller's transaction). */
 int grant_replace(store *st, const char *client_id, const grant_spec *g);
 
+/* The path's vendor, its present grant and the grant the body asks for
+ * (the editor's object); -1 with the reply sent. */
+int grant_request(admin_ctx *cx, client *c, grant_spec *g, grant_spec *old);
+
+/* The path's vendor and the body object (an empty one when optional and
+ * absent); NULL with the reply sent. */
+json_t *vendor_body(admin_ctx *cx, client *c, int optional);
+
 /* The vendor of the path's segment 1 (an id or a unique name); -1 with
  * the reply sent. */
 int path_vendor(admin_ctx *cx, client *c);

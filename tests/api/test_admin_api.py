@@ -381,3 +381,26 @@ def test_every_action_is_in_the_audit_trail(admin, vendor):
     # Every action through the API names who did it; the CLI's rows say "cli".
     assert all(e["user"] == "admin" for e in items if e["action"] != "login-failed" and e["address"] != "cli")
     assert all(e["user"] is None for e in items if e["address"] == "cli")
+
+
+def test_pull_now(srv, tmp_path_factory):
+    """A second, empty hub pulls the organisations of this one through the admin API."""
+    from adminhelp import empty_server
+    hub = empty_server(str(tmp_path_factory.mktemp("admin-pull-hub")))
+    try:
+        hub.cli.run("source", "add", "--db", hub.db, "upstream", "--pull", srv.base + "/v2.0", "--bearer", srv.key_a,
+                    "--kinds", "organisations")
+        a = signed_in(hub, "administrator", "puller")
+        r = a.ok("POST", "/sources/upstream/pull", {})
+        want = len(walk(srv.api, "organisations", srv.key_a))
+        assert r["ok"] is True and r["error"] is None and r["created"] == want and r["requests"] >= 1, r
+        assert len(a.ok("GET", "/explorer/organisations", params={"historical": 1})["items"]) == want
+        again = a.ok("POST", "/sources/upstream/pull", {"full": True})
+        assert again["ok"] is True and again["created"] == 0 and again["unchanged"] == want, again
+        src = next(s for s in a.ok("GET", "/sources")["items"] if s["name"] == "upstream")
+        assert src["type"] == "pull" and src["entities"] == want and src["lastRun"]["result"] == "ok"
+        trail = a.ok("GET", "/admin-audit")["items"]
+        assert [e["detail"]["full"] for e in trail if e["action"] == "pull-run"] == [True, False]
+        assert_admin_error(a.post("/sources/upstream/pull", {"full": "yes"}), 400, "INVALID_BODY")
+    finally:
+        assert hub.stop() == 0, hub.log()

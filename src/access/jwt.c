@@ -1,4 +1,4 @@
-#include "admin/jwt.h"
+#include "access/jwt.h"
 
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -130,13 +130,42 @@ static int fail(char *err, size_t errlen, const char *msg)
     return -1;
 }
 
-int jwt_verify(const char *jwt, json_t *jwks, json_t **claims, char *err, size_t errlen)
+json_t *jwt_peek_claims(const char *jwt)
+{
+    const char *d1 = strchr(jwt, '.'), *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
+    if (strlen(jwt) > JWT_MAX || !d2)
+        return NULL;
+    size_t n = 0;
+    unsigned char *p = unb64(d1 + 1, (size_t)(d2 - d1 - 1), &n);
+    json_t *o = p ? json_loadb((const char *)p, n, JSON_REJECT_DUPLICATES, NULL) : NULL;
+    free(p);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+void jwt_kid(const char *jwt, char *out, size_t outlen)
+{
+    const char *d1 = strchr(jwt, '.');
+    size_t n = 0;
+    unsigned char *h = d1 && strlen(jwt) <= JWT_MAX ? unb64(jwt, (size_t)(d1 - jwt), &n) : NULL;
+    json_t *o = h ? json_loadb((const char *)h, n, JSON_REJECT_DUPLICATES, NULL) : NULL;
+    const char *kid = json_string_value(json_object_get(o, "kid"));
+    snprintf(out, outlen, "%s", kid ? kid : "");
+    json_decref(o);
+    free(h);
+}
+
+int jwt_verify(const char *jwt, json_t *jwks, const char *want_alg, int need_kid, json_t **claims, char *err,
+               size_t errlen)
 {
     *claims = NULL;
     size_t len = jwt ? strlen(jwt) : 0;
     const char *d1 = jwt ? strchr(jwt, '.') : NULL, *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
     if (!len || len > JWT_MAX || !d2 || strchr(d2 + 1, '.'))
-        return fail(err, errlen, "the id_token is not a signed JWT");
+        return fail(err, errlen, "the token is not a signed JWT");
     size_t hl = 0, pl = 0, sl = 0;
     unsigned char *h = unb64(jwt, (size_t)(d1 - jwt), &hl), *p = unb64(d1 + 1, (size_t)(d2 - d1 - 1), &pl),
                   *sig = unb64(d2 + 1, strlen(d2 + 1), &sl);
@@ -148,11 +177,13 @@ int jwt_verify(const char *jwt, json_t *jwks, json_t **claims, char *err, size_t
     EVP_PKEY *key = NULL;
     unsigned char *der = NULL;
     if (!json_is_object(hdr) || !json_is_object(pay) || !sig) {
-        fail(err, errlen, "the id_token's parts are not base64url JSON");
-    } else if (!alg || (strcmp(alg, "RS256") && strcmp(alg, "ES256"))) {
-        fail(err, errlen, "the id_token's alg must be RS256 or ES256");
+        fail(err, errlen, "the token's parts are not base64url JSON");
+    } else if (!alg || (strcmp(alg, "RS256") && strcmp(alg, "ES256")) || (want_alg && strcmp(alg, want_alg))) {
+        fail(err, errlen, want_alg ? "the token's alg is not the one expected" : "the token's alg must be RS256 or ES256");
+    } else if (need_kid && !kid) {
+        fail(err, errlen, "the token names no key (kid)");
     } else if (!(key = find_key(jwks, kid, !strcmp(alg, "RS256") ? "RSA" : "EC"))) {
-        fail(err, errlen, "no key of the provider's JWKS matches the id_token");
+        fail(err, errlen, "no key of the JWKS matches the token");
     } else {
         const unsigned char *s = sig;
         size_t n = sl;
@@ -168,7 +199,7 @@ int jwt_verify(const char *jwt, json_t *jwks, json_t **claims, char *err, size_t
             *claims = json_incref(pay);
             rc = 0;
         } else {
-            fail(err, errlen, "the id_token's signature is not valid");
+            fail(err, errlen, "the token's signature is not valid");
         }
     }
     OPENSSL_free(der);
