@@ -81,6 +81,7 @@ describe("admin pages", () => {
     await page.click("table.tree a:text-is('Almskolan')");
     await page.waitForSelector(".tabs");
     assert.match(await text(".page-head h1"), /Almskolan/);
+    assert.equal(await text("[data-role=parent]"), "Grundskoleverksamheten", "the parent by name");
     await page.waitForSelector(".table-wrap table tbody a");
     await shot(page, "03-organisation");
     const pupil = page.locator(".card .table-wrap table tbody a").first();

@@ -15,10 +15,6 @@ export function entityHref(kind, id) {
   if (kind === "persons") return personHref(id);
   return "/admin/explorer/entities/" + enc(kind) + "/" + enc(id);
 }
-const ref = (o) => (o && o.id ? h("a", { href: entityHrefGuess(o) }, o.displayName || o.id) : "–");
-function entityHrefGuess(o) {
-  return o.kind ? entityHref(o.kind, o.id) : orgHref(o.id);
-}
 const period = (s, e) => (s || "…") + " – " + (e || "");
 
 // An organisation tree with the columns of the screen; href(org) links a row.
@@ -57,6 +53,10 @@ export async function orgTree(main, _p, query) {
 export async function orgPage(main, [id]) {
   const res = await api("GET", "/explorer/organisations/" + enc(id));
   const o = res.organisation, c = res.counts || {};
+  // the stored reference has no name: the parent's own record gives it
+  let parent = o.parentOrganisation || null;
+  if (parent && !parent.displayName)
+    parent = await api("GET", "/explorer/entities/organisations/" + enc(parent.id)).then((p) => ({ id: p.id, displayName: p.displayName }), () => parent);
   const lists = {
     pupils: [t("col.pupil"), t("col.enrolment")],
     staff: [t("col.name"), t("col.dutyRole")],
@@ -85,7 +85,7 @@ export async function orgPage(main, [id]) {
         [t("col.schoolUnitCode"), o.schoolUnitCode],
         [t("col.organisationCode"), o.organisationCode],
         [t("col.municipalityCode"), o.municipalityCode],
-        [t("col.parent"), o.parentOrganisation ? ref(o.parentOrganisation) : null],
+        [t("col.parent"), parent ? h("a", { href: orgHref(parent.id), "data-role": "parent" }, parent.displayName || parent.id) : null],
         [t("col.period"), period(o.startDate, o.endDate)],
       ])),
       card(t("explorer.counts"), h("div.stats", ["pupils", "staff", "groups", "activities"].map((k) =>
