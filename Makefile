@@ -14,7 +14,7 @@ MESON_FLAGS := --buildtype=debugoptimized
 # unless one is given in SKOLNAV_TEST_PG (`make check` starts one for all).
 WITH_PG = $(if $(SKOLNAV_TEST_PG),,tests/with-pg)
 
-.PHONY: all build asan deps demo check unit api api-pg fuzz fuzz-short bench clean
+.PHONY: all build asan deps demo check unit api api-pg browser fuzz fuzz-short bench clean
 
 all: build
 
@@ -33,13 +33,18 @@ asan: deps
 demo: build
 	@mkdir -p $(dir $(DEMO_DB))
 	@build/skolnav demo --db $(DEMO_DB) --seed $(SEED) --force
+	@build/skolnav admin settings --db $(DEMO_DB) --cookie-secure off >/dev/null
 	@KEY=$$(build/skolnav client add --db $(DEMO_DB) "Demo vendor" --full-access | tail -n 1); \
+	ADMINPW=$$(build/skolnav admin add --db $(DEMO_DB) admin --role administrator | tail -n 1); \
 	echo; \
 	echo "skolnav serves the Mittköping demo:"; \
 	echo "  API base URL:  http://127.0.0.1:$(PORT)/v2.0"; \
 	echo "  OpenAPI:       http://127.0.0.1:$(PORT)/v2.0/openapi.json"; \
 	echo "  API key:       $$KEY"; \
 	echo "  try:           curl -H 'Authorization: Bearer $$KEY' 'http://127.0.0.1:$(PORT)/v2.0/organisations?limit=5&expandReferenceNames=true'"; \
+	echo "  admin UI:      http://127.0.0.1:$(PORT)/admin"; \
+	echo "  admin user:    admin"; \
+	echo "  admin password: $$ADMINPW"; \
 	echo "  stop with Ctrl-C"; \
 	echo; \
 	exec build/skolnav serve --db $(DEMO_DB) --listen 127.0.0.1:$(PORT) \
@@ -50,6 +55,7 @@ check:
 	@$(MAKE) --no-print-directory build asan
 	@# two cores: the suites run side by side, each one's output printed whole
 	@tests/with-pg $(MAKE) --no-print-directory -j2 --output-sync=target unit api api-pg
+	@$(MAKE) --no-print-directory browser
 	@$(MAKE) --no-print-directory fuzz-short
 
 # The store tests run on SQLite and on PostgreSQL in both builds.
@@ -71,6 +77,13 @@ api-pg:
 	@echo "== API tests on PostgreSQL (normal build)"
 	@SKOLNAV_TEST_BACKEND=postgresql SKOLNAV_BIN=$(CURDIR)/build/skolnav \
 	  $(WITH_PG) $(PYTHON) -m pytest tests/api -q -p no:cacheprovider
+
+# The admin pages in Debian's chromium (playwright-core), against a real
+# server with the demo; screenshots of every screen in tests/browser/artifacts/.
+browser: build
+	@scripts/deps browser
+	@echo "== browser tests (admin pages, headless chromium)"
+	@cd tests/browser && SKOLNAV_BIN=$(CURDIR)/build/skolnav node --test --test-concurrency=1 admin.test.mjs
 
 fuzz-short:
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run

@@ -8,6 +8,7 @@
 
 #include "access/access.h"
 #include "access/issuer.h"
+#include "access/view_as.h"
 #include "api/handlers.h"
 #include "api/pagetoken.h"
 #include "cli.h"
@@ -87,24 +88,6 @@ static void print_json(json_t *o, int compact)
     free(s);
 }
 
-/* The person: an id, or a civic number found through the index. */
-static int resolve_person(store *st, const char *arg, char id[UUID_STR_LEN])
-{
-    if (!uuid_valid(arg)) {
-        uuid_lower(arg, id);
-        return 0;
-    }
-    store_stmt *s;
-    if (store_prepare(st, "SELECT id FROM idx WHERE kind=1 AND key='civicNo' AND value=?", &s))
-        return -1;
-    store_bind_text(s, 1, arg);
-    int rc = store_step(s);
-    if (rc == 1)
-        snprintf(id, UUID_STR_LEN, "%s", store_col_text(s, 0));
-    store_finalize(s);
-    return rc == 1 ? 0 : -1;
-}
-
 static int audit_person(int argc, char **argv)
 {
     static const cli_optdef defs[] = { { "--db", 1 }, { "--json", 0 }, { 0 } };
@@ -119,34 +102,16 @@ static int audit_person(int argc, char **argv)
     if (!st)
         return 1;
     char id[UUID_STR_LEN];
-    if (resolve_person(st, a.pos[0], id)) {
+    if (access_resolve_person(st, a.pos[0], id)) {
         fprintf(stderr, "skolnav audit person: no person has the civic number '%s' (give an id for a person "
                         "since deleted)\n", a.pos[0]);
         store_close(st);
         return 1;
     }
-    store_stmt *s;
-    if (store_prepare(st, "SELECT l.client, coalesce(c.name, ''), l.channel, l.cats, l.first, l.last FROM ledger l"
-                          " LEFT JOIN client c ON c.id=l.client WHERE l.person=? ORDER BY l.first, l.client", &s)) {
-        fprintf(stderr, "skolnav audit person: %s\n", store_errmsg(st));
-        store_close(st);
-        return 1;
-    }
-    store_bind_text(s, 1, id);
-    json_t *list = json_array();
-    int rc;
-    while ((rc = store_step(s)) == 1) {
-        json_t *d = json_pack("{ss so ss so so so}", "client", store_col_text(s, 0),
-                              "clientName", *store_col_text(s, 1) ? json_string(store_col_text(s, 1)) : json_null(),
-                              "channel", store_col_text(s, 2),
-                              "categories", cli_categories_json((uint32_t)store_col_int(s, 3)),
-                              "first", ms_json(store_col_int(s, 4)), "last", ms_json(store_col_int(s, 5)));
-        json_array_append_new(list, d);
-    }
-    store_finalize(s);
+    json_t *list = NULL;
+    int rc = access_person_disclosures(st, id, &list);
     store_close(st);
-    if (rc < 0) {
-        json_decref(list);
+    if (rc) {
         fprintf(stderr, "skolnav audit person: reading the ledger failed\n");
         return 1;
     }
@@ -386,29 +351,7 @@ int cmd_view_as(int argc, char **argv)
         *q++ = 0;
     response rs = { .status = 200 };
     buf_init(&rs.body);
-    api_error e;
-    if (access_admit(&c, &e)) {
-        api_error_response(&e, &rs);
-    } else {
-        /* The same view the server builds, with recording off. */
-        access_view av;
-        access_begin(&av, st, &c, "view-as", 0);
-        char *tpath, *tquery, *tbody;
-        access_translate_request(&av, st, path, q, body.data, body.len, &tpath, &tquery, &tbody);
-        request rq = { .method = method, .path = tpath ? tpath : path, .raw_query = tquery ? tquery : q,
-                       .body = tbody ? tbody : body.data, .bodylen = tbody ? strlen(tbody) : body.len,
-                       .cl = &av.cl, .st = st, .tc = { .key = key, .client_id = av.cl.id } };
-        if (access_check_request(&av, method, rq.path, rq.raw_query, rq.body, rq.bodylen, &e))
-            api_error_response(&e, &rs);
-        else
-            api_handle(&rq, &rs);
-        access_add_exits(&av, st, rq.path, rq.raw_query, rs.status, &rs.body);
-    access_translate_response(&av, rq.path, rs.status, &rs.body);
-        access_finish(&av, st, NULL);
-        free(tpath);
-        free(tquery);
-        free(tbody);
-    }
+    view_as_run(st, &c, key, method, path, q, body.data, body.len, &rs);
     printf("%s\n", buf_cstr(&rs.body));
     fprintf(stderr, "HTTP status %d\n", rs.status);
     int status = rs.status;

@@ -273,6 +273,13 @@ static const command commands[] = {
       "list webhook subscriptions with their state (active, expired, failing) and pending notifications" },
     { "feedback", cmd_feedback, "feedback list --db PATH [--client ID] [--channel log|statistics]",
       "show what vendors reported through POST /log/ and /statistics/" },
+    { "admin", cmd_admin,
+      "admin add --db PATH USER --role administrator|access-manager|viewer|dpo | admin list --db PATH\n"
+      "  | admin settings --db PATH [--cookie-secure on|off] [--idle-timeout S] [--session-lifetime S]\n"
+      "          [--throttle-account N] [--throttle-address N] [--throttle-window S]\n"
+      "  | admin oidc --db PATH --issuer URL --client-id ID [--client-secret S] --redirect-uri URL\n"
+      "          --role-claim CLAIM --roles VALUE=ROLE,... [--user-claim CLAIM] | admin oidc --db PATH --off",
+      "admin web UI accounts (the initial password is the last line printed), sessions, OpenID Connect" },
     { "migrate", cmd_migrate, "migrate --db PATH|URL [--create] | migrate --from URL --to URL",
       "upgrade a store's schema in place (--create: make an empty store); or move a whole store" },
     { "version", cmd_version, "version", "print the version" },

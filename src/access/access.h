@@ -139,6 +139,15 @@ void access_translate_response(access_view *av, const char *path, int status, bu
 /* Keeps the pseudonyms given (access_finish calls it). */
 int access_pseudo_write(access_view *av, store *st);
 
+/* The person an argument names: an id (taken as it is, for persons since
+ * deleted), or a civic number found through the index. 0, or -1 when no
+ * person has that civic number. */
+int access_resolve_person(store *st, const char *arg, char id[UUID_STR_LEN]);
+/* The ledger rows of a person, oldest first: *list = [{"client",
+ * "clientName" (null when the client is removed), "channel", "categories",
+ * "first", "last"}]. */
+int access_person_disclosures(store *st, const char *person, json_t **list);
+
 /* Deletes request-log and ledger rows last touched before before_ms;
  * writes the counts. */
 int access_purge(store *st, int64_t before_ms, int64_t *requests, int64_t *ledger_rows);

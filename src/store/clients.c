@@ -85,6 +85,25 @@ int clients_expire_keys(store *st, const char *client_id, const char *keep_key_i
     return done(s);
 }
 
+int clients_revoke_key(store *st, const char *client_id, const char *key_id)
+{
+    store_stmt *s;
+    if (store_prepare(st, "SELECT 1 FROM client_key WHERE client=? AND id=? AND revoked IS NULL", &s))
+        return STORE_ERR;
+    store_bind_text(s, 1, client_id);
+    store_bind_text(s, 2, key_id);
+    int rc = store_step(s);
+    store_finalize(s);
+    if (rc != 1)
+        return rc < 0 ? STORE_ERR : STORE_NOTFOUND;
+    if (store_prepare(st, "UPDATE client_key SET revoked=? WHERE client=? AND id=?", &s))
+        return STORE_ERR;
+    store_bind_int(s, 1, time_now_ms());
+    store_bind_text(s, 2, client_id);
+    store_bind_text(s, 3, key_id);
+    return done(s);
+}
+
 int clients_set_details(store *st, const char *client_id, const client_details *d)
 {
     static const char *const cols[] = { "vendor", "contact", "dpo", "purpose", "legal_basis", "contract_end" };
@@ -276,7 +295,7 @@ int clients_revoke(store *st, const char *client_id, int all_orgs, const char *c
                    uint32_t cats)
 {
     store_stmt *s;
-    if (store_prepare(st, "UPDATE client SET all_orgs=CASE WHEN ?=1 THEN 0 ELSE all_orgs END, cats=cats&~? WHERE id=?", &s))
+    if (store_prepare(st, "UPDATE client SET all_orgs=CASE WHEN ?=1 THEN 0 ELSE all_orgs END, cats=cats & ~CAST(? AS BIGINT) WHERE id=?", &s))
         return STORE_ERR;
     store_bind_int(s, 1, all_orgs ? 1 : 0);
     store_bind_int(s, 2, cats);

@@ -52,6 +52,9 @@ int clients_add_key(store *st, const char *client_id, int64_t expires_ms, char k
 /* Sets the expiry of every other unrevoked key of the client to at_ms
  * (at most), for a rotation; at_ms <= now revokes them at once. */
 int clients_expire_keys(store *st, const char *client_id, const char *keep_key_id, int64_t at_ms);
+/* Revokes one key of the client now: STORE_NOTFOUND when it has no such
+ * unrevoked key. */
+int clients_revoke_key(store *st, const char *client_id, const char *key_id);
 int clients_set_details(store *st, const char *client_id, const client_details *d);
 
 /* STORE_OK with *c filled when key is a live key of a client (suspension,

@@ -133,12 +133,31 @@ static const char *const pg_migrations[] = {
     "CREATE TABLE pull_seen(source text COLLATE \"C\" NOT NULL, kind integer NOT NULL,"
     "  id text COLLATE \"C\" NOT NULL, PRIMARY KEY(source, kind, id));"
     "CREATE INDEX entity_source ON entity(source, kind)",
+    /* 7, 8: owned by other branches (placeholders until they merge). */
+    "SELECT 1",
+    "SELECT 1",
+    /* 9: the admin web UI (src/admin/), as in migrations.h. */
+    "CREATE TABLE admin_account(name text COLLATE \"C\" PRIMARY KEY, role text NOT NULL, hash text,"
+    "  disabled integer NOT NULL DEFAULT 0, oidc integer NOT NULL DEFAULT 0, created bigint NOT NULL,"
+    "  last_login bigint);"
+    "CREATE TABLE admin_session(id text COLLATE \"C\" PRIMARY KEY, account text COLLATE \"C\" NOT NULL,"
+    "  csrf text NOT NULL, via text NOT NULL, created bigint NOT NULL, seen bigint NOT NULL);"
+    "CREATE INDEX admin_session_account ON admin_session(account);"
+    "CREATE TABLE admin_login_fail(seq bigserial PRIMARY KEY, account text COLLATE \"C\" NOT NULL,"
+    "  address text COLLATE \"C\" NOT NULL, at bigint NOT NULL);"
+    "CREATE INDEX admin_login_fail_account ON admin_login_fail(account, at);"
+    "CREATE INDEX admin_login_fail_address ON admin_login_fail(address, at);"
+    "CREATE TABLE admin_audit(seq bigserial PRIMARY KEY, at bigint NOT NULL, account text, address text,"
+    "  action text NOT NULL, target text, detail text);"
+    "CREATE TABLE admin_oidc_pending(state text COLLATE \"C\" PRIMARY KEY, nonce text NOT NULL,"
+    "  verifier text NOT NULL, created bigint NOT NULL)",
 };
 
 /* Every table the migrations create (for `demo --force`, which starts over). */
 static const char pg_tables[] =
     "entity, idx, sortidx, prel, orgtree, changes, tombstone, client, setting, subscription, outbox,"
     " feedback, client_key, client_org, access_event, request_log, ledger, scope_exit, pseudonym, issuer,"
-    " source, source_run, held_batch, pull_state, pull_seen, skolnav_schema";
+    " source, source_run, held_batch, pull_state, pull_seen, admin_account, admin_session, admin_login_fail,"
+    " admin_audit, admin_oidc_pending, skolnav_schema";
 
 #endif

@@ -41,6 +41,11 @@ static const struct {
     { "held_batch", "id, source, created, is_full, summary, payload", "ttiitt" },
     { "pull_state", "source, kind, phase, page_token, walk_started, watermark", "tittii" },
     { "pull_seen", "source, kind, id", "tit" },
+    { "admin_account", "name, role, hash, disabled, oidc, created, last_login", "tttiiii" },
+    { "admin_session", "id, account, csrf, via, created, seen", "ttttii" },
+    { "admin_login_fail", "seq, account, address, at", "itti" },
+    { "admin_audit", "seq, at, account, address, action, target, detail", "iittttt" },
+    { "admin_oidc_pending", "state, nonce, verifier, created", "ttti" },
 };
 
 #define NTABLES (sizeof tables / sizeof *tables)

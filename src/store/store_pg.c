@@ -447,7 +447,7 @@ int pg_store_remove(const char *url, char *err, size_t errlen)
     if (!c)
         return STORE_ERR;
     store st = { .h.ops = &pg_ops, .conn = c };
-    char sql[512];
+    char sql[sizeof pg_tables + 64];
     snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS %s CASCADE", pg_tables);
     int rc = pg_exec(&st, sql);
     if (rc)
@@ -1003,7 +1003,11 @@ static int pg_sequences_sync(store *st)
                        "SELECT setval(pg_get_serial_sequence('request_log', 'seq'),"
                        " coalesce((SELECT max(seq) FROM request_log), 0) + 1, false);"
                        "SELECT setval(pg_get_serial_sequence('source_run', 'seq'),"
-                       " coalesce((SELECT max(seq) FROM source_run), 0) + 1, false)");
+                       " coalesce((SELECT max(seq) FROM source_run), 0) + 1, false);"
+                       "SELECT setval(pg_get_serial_sequence('admin_login_fail', 'seq'),"
+                       " coalesce((SELECT max(seq) FROM admin_login_fail), 0) + 1, false);"
+                       "SELECT setval(pg_get_serial_sequence('admin_audit', 'seq'),"
+                       " coalesce((SELECT max(seq) FROM admin_audit), 0) + 1, false)");
 }
 
 static const store_ops pg_ops = {
