@@ -286,8 +286,8 @@ class _DemoCache:
         self.made = {}
         self.dir = None
 
-    def _generate(self, cli, seed):
-        if backend() == "postgresql":
+    def _generate(self, cli, seed, pg):
+        if pg:
             src = new_pg_db()
         else:
             if self.dir is None:
@@ -299,11 +299,14 @@ class _DemoCache:
         return src
 
     def copy_into(self, cli, seed):
-        key = (cli.binary, seed, backend())
+        # By the destination's kind: a test may make an SQLite store while
+        # the suite runs on PostgreSQL (migrate tests move one to the other).
+        pg = cli.db.startswith("postgres")
+        key = (cli.binary, seed, pg)
         src = self.made.get(key)
         if src is None:
-            src = self.made[key] = self._generate(cli, seed)
-        if cli.db.startswith("postgres"):
+            src = self.made[key] = self._generate(cli, seed, pg)
+        if pg:
             base, name = cli.db.rsplit("/", 1)
             # CREATE DATABASE ... TEMPLATE copies the files; nobody is
             # connected to the template after its demo run.
