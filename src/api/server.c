@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
@@ -16,12 +17,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "access/access.h"
 #include "access/issuer.h"
 #include "access/oauth.h"
 #include "api/handlers.h"
+#include "export/export.h"
+#include "export/files.h"
 #include "api/openapi.h"
 #include "api/pagetoken.h"
 #include "outbound/outbound.h"
@@ -233,47 +237,65 @@ static enum MHD_Result serve_token(server *s, struct MHD_Connection *c, conn *cn
     return rc;
 }
 
+/* A client's credential, admission and rate limit: 0 with *cl filled, or
+ * -1 with the refusal queued in *out. */
+static int admit_client(server *s, struct MHD_Connection *c, store *st, const char *method, const char *path,
+                        client *cl, rl_result *lim, enum MHD_Result *out)
+{
+    const char *key = bearer(c);
+    int rc = STORE_NOTFOUND;
+    if (key && oauth_is_jwt(key)) {
+        /* Our own access token, else one from a trusted external issuer. */
+        rc = oauth_verify(st, s->oauth_key, key, cl);
+        if (rc == STORE_NOTFOUND)
+            rc = issuer_verify(st, key, cl);
+    } else if (key) {
+        rc = clients_auth(st, key, cl);
+    }
+    if (rc == STORE_ERR) {
+        *out = send_error(c, 500, E_INTERNAL, "checking the credentials failed; see the server log", NULL);
+        return -1;
+    }
+    if (rc != STORE_OK) {
+        *out = send_error(c, 401, E_UNAUTHORIZED,
+                          key ? "the API key or access token is not valid"
+                              : "this API needs an API key or access token: send 'Authorization: Bearer <key>'",
+                          "Bearer realm=\"skolnav\"");
+        return -1;
+    }
+    api_error ae;
+    if (access_admit(cl, &ae)) {
+        log_msg(LOG_INFO, "%s %s refused for client %s (%s): %s", method, path, cl->id, cl->name, ae.message);
+        *out = send_error(c, ae.status, ae.code, ae.message, NULL);
+        return -1;
+    }
+    rl_take(s->rl, cl->id, s->rate, s->burst, time_now_ms(), lim);
+    if (!lim->allowed) {
+        api_fail(&ae, 429, E_TOO_MANY_REQUESTS, "this client sends more than %.0f requests per second; "
+                 "retry after %ld s", s->rate, lim->retry_s);
+        buf b;
+        buf_init(&b);
+        char *j = api_error_json(&ae);
+        buf_adds(&b, j);
+        free(j);
+        *out = send_buf_x(c, 429, &b, NULL, NULL, NULL, NULL, lim);
+        return -1;
+    }
+    return 0;
+}
+
 static enum MHD_Result serve_api(server *s, struct MHD_Connection *c, conn *cn, const char *method,
                                  const char *path)
 {
     store *st = thread_store(s);
     if (!st)
         return send_error(c, 503, E_INTERNAL, "the store cannot be opened; see the server log", NULL);
-    const char *key = bearer(c);
     client cl;
-    int rc = STORE_NOTFOUND;
-    if (key && oauth_is_jwt(key)) {
-        /* Our own access token, else one from a trusted external issuer. */
-        rc = oauth_verify(st, s->oauth_key, key, &cl);
-        if (rc == STORE_NOTFOUND)
-            rc = issuer_verify(st, key, &cl);
-    } else if (key) {
-        rc = clients_auth(st, key, &cl);
-    }
-    if (rc == STORE_ERR)
-        return send_error(c, 500, E_INTERNAL, "checking the credentials failed; see the server log", NULL);
-    if (rc != STORE_OK)
-        return send_error(c, 401, E_UNAUTHORIZED,
-                          key ? "the API key or access token is not valid"
-                              : "this API needs an API key or access token: send 'Authorization: Bearer <key>'",
-                          "Bearer realm=\"skolnav\"");
-    api_error ae;
-    if (access_admit(&cl, &ae)) {
-        log_msg(LOG_INFO, "%s %s refused for client %s (%s): %s", method, path, cl.id, cl.name, ae.message);
-        return send_error(c, ae.status, ae.code, ae.message, NULL);
-    }
     rl_result lim;
-    rl_take(s->rl, cl.id, s->rate, s->burst, time_now_ms(), &lim);
-    if (!lim.allowed) {
-        api_fail(&ae, 429, E_TOO_MANY_REQUESTS, "this client sends more than %.0f requests per second; "
-                 "retry after %ld s", s->rate, lim.retry_s);
-        buf b;
-        buf_init(&b);
-        char *j = api_error_json(&ae);
-        buf_adds(&b, j);
-        free(j);
-        return send_buf_x(c, 429, &b, NULL, NULL, NULL, NULL, &lim);
-    }
+    enum MHD_Result refused;
+    if (admit_client(s, c, st, method, path, &cl, &lim, &refused))
+        return refused;
+    api_error ae;
     const char *q = strchr(cn->uri, '?');
     access_view av;
     access_begin(&av, st, &cl, "api", !s->o->no_ledger);
@@ -308,6 +330,76 @@ static enum MHD_Result serve_api(server *s, struct MHD_Connection *c, conn *cn, 
     else
         log_msg(LOG_DEBUG, "%s %s -> %d (%s)", method, cn->uri, rs.status, cl.name);
     return send_buf_x(c, rs.status, &rs.body, rs.allow, NULL, rs.hname, rs.hvalue, &lim);
+}
+
+/* GET|HEAD /exports/latest (docs/export.md): the client's newest export
+ * file, with its own credentials; outside the base path, as it is not an
+ * SS12000 endpoint. The disclosures were recorded when it was made. */
+static enum MHD_Result serve_export(server *s, struct MHD_Connection *c, conn *cn, const char *method,
+                                    const char *url)
+{
+    store *st = thread_store(s);
+    if (!st)
+        return send_error(c, 503, E_INTERNAL, "the store cannot be opened; see the server log", NULL);
+    client cl;
+    rl_result lim;
+    enum MHD_Result refused;
+    if (admit_client(s, c, st, method, url, &cl, &lim, &refused))
+        return refused;
+    if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+        buf b;
+        buf_init(&b);
+        api_error e;
+        api_fail(&e, 405, E_METHOD_NOT_ALLOWED, "%s is not allowed on %s; use GET or HEAD", method, url);
+        char *j = api_error_json(&e);
+        buf_adds(&b, j);
+        free(j);
+        return send_buf(c, 405, &b, "GET, HEAD", NULL);
+    }
+    export_rec r;
+    int rc = export_latest(st, cl.id, &r);
+    int fd = -1;
+    struct stat sb;
+    if (rc == STORE_OK && ((fd = open(r.path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &sb))) {
+        log_msg(LOG_ERR, "the export %s of client %s cannot be opened: %s", r.path, cl.id, strerror(errno));
+        rc = STORE_NOTFOUND + 100;
+    }
+    int status = rc == STORE_OK ? 200 : rc == STORE_ERR ? 500 : 404;
+    access_view av;
+    access_begin(&av, st, &cl, "export", !s->o->no_ledger);
+    access_reqinfo ri = { .method = method, .path = url, .status = status,
+                          .bytes = status == 200 ? (size_t)sb.st_size : 0, .started_ms = cn->started };
+    access_finish(&av, st, &ri);
+    if (status != 200) {
+        if (fd >= 0)
+            close(fd);
+        export_rec_free(&r);
+        return send_error(c, status, status == 500 ? E_INTERNAL : E_NOT_FOUND,
+                          status == 500 ? "reading the exports failed; see the server log"
+                          : rc == STORE_NOTFOUND ? "there is no export for this client yet; the hub's administrators make "
+                                                   "one with 'skolnav export' or an export schedule"
+                                                 : "this client's latest export is missing on this node; ask the hub's "
+                                                   "administrators",
+                          NULL);
+    }
+    struct MHD_Response *resp = MHD_create_response_from_fd((uint64_t)sb.st_size, fd);
+    if (!resp) {
+        close(fd);
+        export_rec_free(&r);
+        return MHD_NO;
+    }
+    const char *base = strrchr(r.path, '/');
+    char disp[512], etag[64];
+    snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", base ? base + 1 : r.path);
+    snprintf(etag, sizeof etag, "\"%s\"", r.id);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/zip");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disp);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    export_rec_free(&r);
+    enum MHD_Result mrc = MHD_queue_response(c, 200, resp);
+    MHD_destroy_response(resp);
+    return mrc;
 }
 
 /* The push ingest API: a push source's bearer credential, then one batch. */
@@ -375,6 +467,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return serve_ingest(s, c, cn, method, url);
     if (!strcmp(url, "/oauth/token"))
         return serve_token(s, c, cn, method);
+    if (!strcmp(url, "/exports/latest"))
+        return serve_export(s, c, cn, method, url);
     size_t bl = strlen(s->o->base_path);
     if (strncmp(url, s->o->base_path, bl) || (url[bl] && url[bl] != '/'))
         return send_error(c, 404, E_NOT_FOUND, "not found: the SS12000 API is below its base path", NULL);
@@ -500,6 +594,13 @@ int server_run(const server_opts *o)
         free(s.openapi);
         return 1;
     }
+    if (!o->no_export_schedule && export_scheduler_start(o->db)) {
+        fprintf(stderr, "skolnav serve: cannot start the export scheduler\n");
+        outbound_stop();
+        MHD_stop_daemon(d);
+        free(s.openapi);
+        return 1;
+    }
     if (o->ingest_listen && !(id = start_daemon(&is, &isa, threads > 4 ? 4 : threads))) {
         fprintf(stderr, "skolnav serve: cannot listen on %s: %s\n", o->ingest_listen, strerror(errno));
         MHD_stop_daemon(d);
@@ -523,6 +624,7 @@ int server_run(const server_opts *o)
     if (id)
         MHD_stop_daemon(id);
     MHD_stop_daemon(d);
+    export_scheduler_stop();
     outbound_stop();
     rl_free(s.rl);
     free(s.openapi);

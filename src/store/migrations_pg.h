@@ -133,12 +133,19 @@ static const char *const pg_migrations[] = {
     "CREATE TABLE pull_seen(source text COLLATE \"C\" NOT NULL, kind integer NOT NULL,"
     "  id text COLLATE \"C\" NOT NULL, PRIMARY KEY(source, kind, id));"
     "CREATE INDEX entity_source ON entity(source, kind)",
+    /* 8: as SQLite's 8: export schedules and the export files produced. */
+    "CREATE TABLE export_schedule(client text COLLATE \"C\" PRIMARY KEY, every_s bigint NOT NULL, dir text NOT NULL,"
+    "  keep integer NOT NULL, next_at bigint NOT NULL, created bigint NOT NULL,"
+    "  last_at bigint NOT NULL DEFAULT 0, last_result text);"
+    "CREATE TABLE export_file(id text COLLATE \"C\" PRIMARY KEY, client text COLLATE \"C\" NOT NULL, path text NOT NULL,"
+    "  created bigint NOT NULL, bytes bigint NOT NULL, entities bigint NOT NULL);"
+    "CREATE INDEX export_file_client ON export_file(client, created)",
 };
 
 /* Every table the migrations create (for `demo --force`, which starts over). */
 static const char pg_tables[] =
     "entity, idx, sortidx, prel, orgtree, changes, tombstone, client, setting, subscription, outbox,"
     " feedback, client_key, client_org, access_event, request_log, ledger, scope_exit, pseudonym, issuer,"
-    " source, source_run, held_batch, pull_state, pull_seen, skolnav_schema";
+    " source, source_run, held_batch, pull_state, pull_seen, export_schedule, export_file, skolnav_schema";
 
 #endif

@@ -41,6 +41,8 @@ static const struct {
     { "held_batch", "id, source, created, is_full, summary, payload", "ttiitt" },
     { "pull_state", "source, kind, phase, page_token, walk_started, watermark", "tittii" },
     { "pull_seen", "source, kind, id", "tit" },
+    { "export_schedule", "client, every_s, dir, keep, next_at, created, last_at, last_result", "titiiiit" },
+    { "export_file", "id, client, path, created, bytes, entities", "tttiii" },
 };
 
 #define NTABLES (sizeof tables / sizeof *tables)
