@@ -237,11 +237,16 @@ static enum MHD_Result serve_token(server *s, struct MHD_Connection *c, conn *cn
     return rc;
 }
 
-/* A client's credential, admission and rate limit: 0 with *cl filled, or
- * -1 with the refusal queued in *out. */
-static int admit_client(server *s, struct MHD_Connection *c, store *st, const char *method, const char *path,
-                        client *cl, rl_result *lim, enum MHD_Result *out)
+/* The thread's store, a client's credential, admission and rate limit: the
+ * store with *cl filled, or NULL with the refusal queued in *out. */
+static store *admit_client(server *s, struct MHD_Connection *c, const char *method, const char *path, client *cl,
+                           rl_result *lim, enum MHD_Result *out)
 {
+    store *st = thread_store(s);
+    if (!st) {
+        *out = send_error(c, 503, E_INTERNAL, "the store cannot be opened; see the server log", NULL);
+        return NULL;
+    }
     const char *key = bearer(c);
     int rc = STORE_NOTFOUND;
     if (key && oauth_is_jwt(key)) {
@@ -254,20 +259,20 @@ static int admit_client(server *s, struct MHD_Connection *c, store *st, const ch
     }
     if (rc == STORE_ERR) {
         *out = send_error(c, 500, E_INTERNAL, "checking the credentials failed; see the server log", NULL);
-        return -1;
+        return NULL;
     }
     if (rc != STORE_OK) {
         *out = send_error(c, 401, E_UNAUTHORIZED,
                           key ? "the API key or access token is not valid"
                               : "this API needs an API key or access token: send 'Authorization: Bearer <key>'",
                           "Bearer realm=\"skolnav\"");
-        return -1;
+        return NULL;
     }
     api_error ae;
     if (access_admit(cl, &ae)) {
         log_msg(LOG_INFO, "%s %s refused for client %s (%s): %s", method, path, cl->id, cl->name, ae.message);
         *out = send_error(c, ae.status, ae.code, ae.message, NULL);
-        return -1;
+        return NULL;
     }
     rl_take(s->rl, cl->id, s->rate, s->burst, time_now_ms(), lim);
     if (!lim->allowed) {
@@ -279,21 +284,19 @@ static int admit_client(server *s, struct MHD_Connection *c, store *st, const ch
         buf_adds(&b, j);
         free(j);
         *out = send_buf_x(c, 429, &b, NULL, NULL, NULL, NULL, lim);
-        return -1;
+        return NULL;
     }
-    return 0;
+    return st;
 }
 
 static enum MHD_Result serve_api(server *s, struct MHD_Connection *c, conn *cn, const char *method,
                                  const char *path)
 {
-    store *st = thread_store(s);
-    if (!st)
-        return send_error(c, 503, E_INTERNAL, "the store cannot be opened; see the server log", NULL);
     client cl;
     rl_result lim;
     enum MHD_Result refused;
-    if (admit_client(s, c, st, method, path, &cl, &lim, &refused))
+    store *st = admit_client(s, c, method, path, &cl, &lim, &refused);
+    if (!st)
         return refused;
     api_error ae;
     const char *q = strchr(cn->uri, '?');
@@ -338,13 +341,11 @@ static enum MHD_Result serve_api(server *s, struct MHD_Connection *c, conn *cn, 
 static enum MHD_Result serve_export(server *s, struct MHD_Connection *c, conn *cn, const char *method,
                                     const char *url)
 {
-    store *st = thread_store(s);
-    if (!st)
-        return send_error(c, 503, E_INTERNAL, "the store cannot be opened; see the server log", NULL);
     client cl;
     rl_result lim;
     enum MHD_Result refused;
-    if (admit_client(s, c, st, method, url, &cl, &lim, &refused))
+    store *st = admit_client(s, c, method, url, &cl, &lim, &refused);
+    if (!st)
         return refused;
     if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
         buf b;
