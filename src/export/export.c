@@ -55,10 +55,10 @@ static void progress(run *r, const kind_desc *k, int64_t n, int done)
         return;
     double mb = (double)zipw_offset(r->z) / 1e6;
     if (isatty(fileno(p)))
-        fprintf(p, "\r[%d/%d] %-24s %10lld entities %9.1f MB\033[K%s", r->kind_no, r->nkinds, k->path, (long long)n,
+        fprintf(p, "\r[%d/%d] %-24s %10lld entities %9.1f MB zipped\033[K%s", r->kind_no, r->nkinds, k->path, (long long)n,
                 mb, done && r->kind_no == r->nkinds ? "\n" : "");
     else if (done)
-        fprintf(p, "[%d/%d] %s: %lld entities, %.1f MB so far\n", r->kind_no, r->nkinds, k->path, (long long)n, mb);
+        fprintf(p, "[%d/%d] %s: %lld entities, %.1f MB zipped so far\n", r->kind_no, r->nkinds, k->path, (long long)n, mb);
     fflush(p);
 }
 
