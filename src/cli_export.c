@@ -76,11 +76,16 @@ static int export_now(int argc, char **argv)
         fprintf(stderr, "skolnav export: %s\n", err);
         return 1;
     }
-    if (cli_get(&a, defs, "--json"))
-        printf("{\"path\":\"%s\",\"bytes\":%lld,\"entities\":%lld,\"files\":%d}\n", r.path, (long long)r.bytes,
-               (long long)r.entities, r.files);
-    else
+    if (!cli_get(&a, defs, "--json")) {
         printf("%s\n", r.path);
+        return 0;
+    }
+    json_t *res = json_pack("{s:s, s:I, s:I, s:i}", "path", r.path, "bytes", (json_int_t)r.bytes, "entities",
+                          (json_int_t)r.entities, "files", r.files);
+    char *txt = res ? json_dumps(res, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    printf("%s\n", txt ? txt : "{}");
+    free(txt);
+    json_decref(res);
     return 0;
 }
 

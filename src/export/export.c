@@ -315,7 +315,7 @@ int export_client(store *st, const client *cl, const export_opts *o, export_resu
     }
     if (!rc)
         rc = write_manifest(&r, started);
-    res->files = (int)json_array_size(r.files);
+    res->files = (int)json_array_size(r.files) + 1; /* and the manifest */
     char zerr[256] = "";
     if (zipw_close(r.z, zerr, sizeof zerr) && !rc)
         rc = fail(&r, "%s%s", zerr, "");

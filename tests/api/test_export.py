@@ -248,8 +248,27 @@ def test_download_latest(srv):
     finally:
         srv.cli.run("resume", "--db", srv.db, "--client", cid)
     assert download(srv, key).status_code == 200
+    srv.cli.run("stop", "--db", srv.db, "--all")
+    try:
+        r = download(srv, key)
+        assert r.status_code == 403 and "stopped all" in r.json()["message"]
+    finally:
+        srv.cli.run("resume", "--db", srv.db, "--all")
+    assert download(srv, key).status_code == 200
     row = "FROM request_log WHERE client=%s AND path='/exports/latest'" % sql_quote(cid)
     assert int(sql_value(srv.db, "SELECT count(*) " + row)) >= 3
+
+
+def test_download_of_a_missing_file(srv):
+    cid, key = make_client(srv.cli, "exp-gone", *grant_args(cats=[]))
+    cp = srv.cli.run("export", "--db", srv.db, cid, "--out", outdir(srv, "gone"), "--json")
+    res = json.loads(cp.stdout)
+    assert res["files"] == 3 and res["entities"] > 0  # organisations: JSON and CSV, and the manifest
+    os.unlink(res["path"])
+    r = download(srv, key)
+    assert r.status_code == 404 and "missing" in r.json()["message"]
+    everyone = json.loads(srv.cli.run("export", "list", "--db", srv.db, "--json").stdout)
+    assert res["path"] in [e["path"] for e in everyone if e["client"] == cid]
 
 
 def state(srv, cid, out):
