@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,7 +19,7 @@
 #include "util/timefmt.h"
 
 /* Entities per store page: the unit of memory and of ledger commits. */
-#define EXPORT_PAGE 500
+#define EXPORT_PAGE 1000 /* the API's largest page: the scoped list SQL costs per page */
 #define COPY_CHUNK (64 * 1024)
 #define MAX_CSV_PER_KIND 4
 
@@ -41,10 +42,15 @@ typedef struct csvtmp {
     int64_t rows;
 } csvtmp;
 
-static int fail(run *r, const char *fmt, const char *a, const char *b)
+static int fail(run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(run *r, const char *fmt, ...)
 {
-    if (!r->err[0])
-        snprintf(r->err, r->errlen, fmt, a, b);
+    if (!r->err[0]) { /* the first failure is the cause; later ones follow from it */
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(r->err, r->errlen, fmt, ap);
+        va_end(ap);
+    }
     return -1;
 }
 
@@ -82,7 +88,7 @@ static int csv_page(run *r, const kind_desc *k, csvtmp *tmps, size_t nt)
     buf_free(&arr);
     if (!json_is_array(objs)) {
         json_decref(objs);
-        return fail(r, "the rendered %s page is not JSON (%s)", k->path, "internal error");
+        return fail(r, "the rendered %s page is not JSON (an internal error)", k->path);
     }
     int rc = 0;
     size_t i;
@@ -111,7 +117,7 @@ static int one_page(run *r, const kind_desc *k, query *q, size_t *n_out, int *mo
     access_begin(&av, r->st, r->cl, "export", 1);
     int rc = 0;
     if (av.broken)
-        rc = fail(r, "the client's pseudonym key cannot be read%s%s", "", "");
+        rc = fail(r, "the client's pseudonym key cannot be read");
     else if (store_list(r->st, q, EXPORT_PAGE + 1, page_collect, &pg))
         rc = fail(r, "reading %s from the store: %s", k->path, store_errmsg(r->st));
     *more = pg.n > EXPORT_PAGE;
@@ -124,7 +130,7 @@ static int one_page(run *r, const kind_desc *k, query *q, size_t *n_out, int *mo
      * a disclosure is never missing from it (a failed export may leave
      * rows for what it did not deliver, never the other way round). */
     if (access_finish(&av, r->st, NULL) && !rc)
-        rc = fail(r, "writing the disclosure ledger: %s%s", store_errmsg(r->st), "");
+        rc = fail(r, "writing the disclosure ledger: %s", store_errmsg(r->st));
     if (!rc && pg.n) {
         page_item *last = &pg.it[pg.n - 1];
         q->has_cursor = 1;
@@ -149,18 +155,18 @@ static int copy_in(run *r, csvtmp *t)
     if (fflush(t->f) || fseeko(t->f, 0, SEEK_SET))
         return fail(r, "reading back the temporary CSV %s: %s", t->t->file, strerror(errno));
     if (zipw_begin(r->z, name))
-        return fail(r, "%s%s", zipw_error(r->z), "");
+        return fail(r, "%s", zipw_error(r->z));
     char *chunk = xmalloc(COPY_CHUNK);
     size_t got;
     int rc = 0;
     while (!rc && (got = fread(chunk, 1, COPY_CHUNK, t->f)) > 0)
         if (zipw_write(r->z, chunk, got))
-            rc = fail(r, "%s%s", zipw_error(r->z), "");
+            rc = fail(r, "%s", zipw_error(r->z));
     free(chunk);
     if (!rc && ferror(t->f))
         rc = fail(r, "reading back the temporary CSV %s: %s", t->t->file, strerror(errno));
     if (!rc && zipw_end(r->z))
-        rc = fail(r, "%s%s", zipw_error(r->z), "");
+        rc = fail(r, "%s", zipw_error(r->z));
     if (!rc)
         manifest_file(r, name, "rows", t->rows);
     return rc;
@@ -189,13 +195,13 @@ static int export_kind(run *r, const kind_desc *k)
     query q;
     query_init(&q, k);
     if (!rc && (zipw_begin(r->z, name) || zipw_write(r->z, "{\"data\":[", 9)))
-        rc = fail(r, "%s%s", zipw_error(r->z), "");
+        rc = fail(r, "%s", zipw_error(r->z));
     int64_t n = 0;
     for (int more = !rc; more && !rc;) {
         size_t got;
         rc = one_page(r, k, &q, &got, &more);
         if (!rc && got && ((n && zipw_write(r->z, ",", 1)) || zipw_write(r->z, r->page.data, r->page.len)))
-            rc = fail(r, "%s%s", zipw_error(r->z), "");
+            rc = fail(r, "%s", zipw_error(r->z));
         if (!rc && got && nt)
             rc = csv_page(r, k, tmps, nt);
         n += (int64_t)got;
@@ -204,7 +210,7 @@ static int export_kind(run *r, const kind_desc *k)
     }
     query_free(&q);
     if (!rc && (zipw_write(r->z, "],\"pageToken\":null}", 19) || zipw_end(r->z)))
-        rc = fail(r, "%s%s", zipw_error(r->z), "");
+        rc = fail(r, "%s", zipw_error(r->z));
     if (!rc) {
         manifest_file(r, name, "entities", n);
         r->entities += n;
@@ -238,7 +244,7 @@ static int write_manifest(run *r, int64_t now)
     json_decref(m);
     int rc = !s || zipw_begin(r->z, "manifest.json") || zipw_write(r->z, s, strlen(s)) || zipw_end(r->z);
     free(s);
-    return rc ? fail(r, "writing the manifest: %s%s", zipw_error(r->z), "") : 0;
+    return rc ? fail(r, "writing the manifest: %s", zipw_error(r->z)) : 0;
 }
 
 /* The request-log row of the whole export (the ledger has its pages). */
@@ -275,6 +281,45 @@ static int open_temp(const char *dir, char *tmp, size_t tmplen, FILE **f, char *
     return 0;
 }
 
+/* Renames the finished zip into place under its final name, records it,
+ * logs it, and prunes the client's older ones: 0, -1 when there is no
+ * export (nothing left behind), 1 when it stands but pruning failed. */
+static int publish(store *st, const client *cl, const export_opts *o, const char *dir, const char *tmp,
+                   int64_t started, export_result *res, char *err, size_t errlen)
+{
+    char stamp[TIME_CANON_LEN];
+    time_format_ms(started, stamp);
+    /* 2026-12-02T03:04:05.678Z -> 20261202T030405678Z */
+    char compact[32];
+    size_t j = 0;
+    for (const char *c = stamp; *c && j < sizeof compact - 1; c++)
+        if (*c != '-' && *c != ':' && *c != '.')
+            compact[j++] = *c;
+    compact[j] = 0;
+    snprintf(res->path, sizeof res->path, "%s/skolnav-export-%s-%s.zip", dir, cl->id, compact);
+    if (rename(tmp, res->path)) {
+        snprintf(err, errlen, "moving the export into place: %s", strerror(errno));
+        return -1;
+    }
+    export_rec rec = { .path = res->path, .created = started, .bytes = res->bytes, .entities = res->entities };
+    uuid_random(rec.id);
+    snprintf(rec.client, sizeof rec.client, "%s", cl->id);
+    if (export_record(st, &rec)) {
+        snprintf(err, errlen, "recording the export in the store: %s", store_errmsg(st));
+        unlink(res->path);
+        return -1;
+    }
+    log_export(st, cl, res->path, 200, res->bytes, res->entities, started);
+    int removed;
+    if (o->keep > 0 && export_prune(st, cl->id, o->keep, &removed)) {
+        /* The new export stands; only the clean-up failed. */
+        snprintf(err, errlen, "the export %s is made, but removing older ones failed: %s", res->path,
+                 store_errmsg(st));
+        return 1;
+    }
+    return 0;
+}
+
 int export_client(store *st, const client *cl, const export_opts *o, export_result *res, char *err, size_t errlen)
 {
     memset(res, 0, sizeof *res);
@@ -300,11 +345,9 @@ int export_client(store *st, const client *cl, const export_opts *o, export_resu
     r.z = zipw_open(f, started / 1000, o->force_zip64);
     access_view probe;
     access_begin(&probe, st, cl, "export", 0);
-    for (int kind = 0; kind < K__COUNT; kind++)
-        r.nkinds += exported(model_kind(kind), &probe);
     int granted[K__COUNT];
     for (int kind = 0; kind < K__COUNT; kind++)
-        granted[kind] = exported(model_kind(kind), &probe);
+        r.nkinds += granted[kind] = exported(model_kind(kind), &probe);
     access_finish(&probe, st, NULL);
     int rc = 0;
     for (int kind = 0; kind < K__COUNT && !rc; kind++) {
@@ -318,47 +361,19 @@ int export_client(store *st, const client *cl, const export_opts *o, export_resu
     res->files = (int)json_array_size(r.files) + 1; /* and the manifest */
     char zerr[256] = "";
     if (zipw_close(r.z, zerr, sizeof zerr) && !rc)
-        rc = fail(&r, "%s%s", zerr, "");
+        rc = fail(&r, "%s", zerr);
     if (!rc && (fflush(f) || fsync(fileno(f))))
-        rc = fail(&r, "writing the export: %s%s", strerror(errno), "");
+        rc = fail(&r, "writing the export: %s", strerror(errno));
     res->bytes = ftello(f);
     if (fclose(f) && !rc)
-        rc = fail(&r, "writing the export: %s%s", strerror(errno), "");
+        rc = fail(&r, "writing the export: %s", strerror(errno));
     buf_free(&r.page);
     json_decref(r.files);
-    if (!rc) {
-        char stamp[TIME_CANON_LEN];
-        time_format_ms(started, stamp);
-        /* 2026-12-02T03:04:05.678Z -> 20261202T030405678Z */
-        char compact[32];
-        size_t j = 0;
-        for (const char *c = stamp; *c && j < sizeof compact - 1; c++)
-            if (*c != '-' && *c != ':' && *c != '.')
-                compact[j++] = *c;
-        compact[j] = 0;
-        snprintf(res->path, sizeof res->path, "%s/skolnav-export-%s-%s.zip", dir, cl->id, compact);
-        if (rename(tmp, res->path))
-            rc = fail(&r, "moving the export into place: %s%s", strerror(errno), "");
-    }
-    if (rc) {
+    res->entities = r.entities;
+    int prc = rc ? -1 : publish(st, cl, o, dir, tmp, started, res, err, errlen);
+    if (prc < 0) {
         unlink(tmp);
         log_export(st, cl, tmp, 500, 0, 0, started);
-        return -1;
     }
-    res->entities = r.entities;
-    export_rec rec = { .path = res->path, .created = started, .bytes = res->bytes, .entities = r.entities };
-    uuid_random(rec.id);
-    snprintf(rec.client, sizeof rec.client, "%s", cl->id);
-    if (export_record(st, &rec)) {
-        snprintf(err, errlen, "recording the export in the store: %s", store_errmsg(st));
-        unlink(res->path);
-        return -1;
-    }
-    log_export(st, cl, res->path, 200, res->bytes, r.entities, started);
-    int removed;
-    if (o->keep > 0 && export_prune(st, cl->id, o->keep, &removed)) {
-        snprintf(err, errlen, "the export is made, but removing older ones failed: %s", store_errmsg(st));
-        return -1;
-    }
-    return 0;
+    return prc ? -1 : 0;
 }
