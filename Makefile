@@ -23,12 +23,12 @@ deps:
 
 build: deps
 	@test -f build/build.ninja || meson setup build $(MESON_FLAGS) >/dev/null
-	@ninja -C build >/dev/null
+	@ninja -C build --quiet
 
 asan: deps
 	@test -f build-asan/build.ninja || meson setup build-asan $(MESON_FLAGS) \
 	  -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
-	@ninja -C build-asan >/dev/null
+	@ninja -C build-asan --quiet
 
 demo: build
 	@mkdir -p $(dir $(DEMO_DB))

@@ -123,6 +123,29 @@ static int location_ok(json_t *ra, const char *loc)
     return 0;
 }
 
+/* Signature and claims of an RS256 token against its issuer's row
+ * (jwks_file, audience, location, organization_id, client). */
+static int token_ok(const char *jwt, const char *d2, const char *kid, json_t *p, char *const cols[5])
+{
+    EVP_PKEY *key = jwks_key(cols[0], kid);
+    size_t siglen = 0;
+    unsigned char *sig = key ? unb64(d2 + 1, strlen(d2 + 1), &siglen) : NULL;
+    int ok = sig && rs256_ok(key, jwt, (size_t)(d2 - jwt), sig, siglen);
+    free(sig);
+    EVP_PKEY_free(key);
+    if (!ok)
+        return 0;
+    int64_t now = time_now_ms() / 1000;
+    json_t *exp = json_object_get(p, "exp"), *nbf = json_object_get(p, "nbf");
+    const char *loc = cols[2], *org = cols[3];
+    const char *orgc = json_string_value(json_object_get(p, "organization_id"));
+    return json_is_integer(exp) && json_integer_value(exp) + LEEWAY_S > now &&
+           (!nbf || (json_is_integer(nbf) && json_integer_value(nbf) - LEEWAY_S <= now)) &&
+           aud_ok(json_object_get(p, "aud"), cols[1]) &&
+           (!*loc || location_ok(json_object_get(p, "requested_access"), loc)) &&
+           (!*org || (orgc && !strcmp(orgc, org)));
+}
+
 int issuer_verify(store *st, const char *jwt, client *c)
 {
     size_t len = strlen(jwt);
@@ -147,28 +170,22 @@ int issuer_verify(store *st, const char *jwt, client *c)
     store_bind_text(s, 1, iss);
     if (store_step(s) != 1)
         goto out;
-    EVP_PKEY *key = jwks_key(store_col_text(s, 0), kid);
-    size_t siglen = 0;
-    unsigned char *sig = key ? unb64(d2 + 1, strlen(d2 + 1), &siglen) : NULL;
-    int ok = sig && rs256_ok(key, jwt, (size_t)(d2 - jwt), sig, siglen);
-    free(sig);
-    EVP_PKEY_free(key);
-    if (!ok)
-        goto out;
-    int64_t now = time_now_ms() / 1000;
-    json_t *exp = json_object_get(p, "exp"), *nbf = json_object_get(p, "nbf");
-    const char *loc = store_col_text(s, 2), *org = store_col_text(s, 3);
-    const char *orgc = json_string_value(json_object_get(p, "organization_id"));
-    ok = json_is_integer(exp) && json_integer_value(exp) + LEEWAY_S > now &&
-         (!nbf || (json_is_integer(nbf) && json_integer_value(nbf) - LEEWAY_S <= now)) &&
-         aud_ok(json_object_get(p, "aud"), store_col_text(s, 1)) &&
-         (!*loc || location_ok(json_object_get(p, "requested_access"), loc)) &&
-         (!*org || (orgc && !strcmp(orgc, org)));
-    if (!ok)
-        goto out;
-    rc = clients_find(st, store_col_text(s, 4), c);
-    if (rc == STORE_OK)
-        snprintf(c->key_id, sizeof c->key_id, "jwt:%.11s", kid);
+    /* The row is copied and the statement closed before clients_find: a
+     * PostgreSQL connection runs one statement at a time. */
+    char *cols[5] = { 0 };
+    for (int i = 0; i < 5; i++)
+        cols[i] = strdup(store_col_text(s, i) ? store_col_text(s, i) : "");
+    store_finalize(s);
+    s = NULL;
+    if (!cols[0] || !cols[1] || !cols[2] || !cols[3] || !cols[4]) {
+        rc = STORE_ERR;
+    } else if (token_ok(jwt, d2, kid, p, cols)) {
+        rc = clients_find(st, cols[4], c);
+        if (rc == STORE_OK)
+            snprintf(c->key_id, sizeof c->key_id, "jwt:%.11s", kid);
+    }
+    for (int i = 0; i < 5; i++)
+        free(cols[i]);
 out:
     store_finalize(s);
     json_decref(h);

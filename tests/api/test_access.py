@@ -435,8 +435,6 @@ def test_photo_category(srv, full):
     assert "photo" not in srv.api.get_json("/persons/" + pid, key=without_key)
 
 
-@pytest.mark.xfail(backend() == "postgresql", strict=False,
-                   reason="scope exits on PostgreSQL: known failure after the merge, to fix next (closing note)")
 def test_scope_exits_in_deleted_entities(srv, full):
     # Changes the data: after the tests that compare against `full`.
     a, b = schools(full, 2, offset=4)

@@ -70,8 +70,6 @@ def call(srv, token, path="/persons"):
                         timeout=30)
 
 
-@pytest.mark.xfail(backend() == "postgresql", strict=False,
-                   reason="external JWTs answer 500 on PostgreSQL: known failure after the merge, to fix next")
 def test_good_token_acts_as_its_client(setup):
     srv, cid, k1, _ = setup
     tok = rs256(k1, {"alg": "RS256", "kid": "k1", "typ": "JWT"}, claims())
@@ -118,8 +116,6 @@ def test_wrong_tokens(setup):
         assert_error(r, 401)
 
 
-@pytest.mark.xfail(backend() == "postgresql", strict=False,
-                   reason="external JWTs answer 500 on PostgreSQL: known failure after the merge, to fix next")
 def test_rotated_jwks(setup):
     srv, _cid, k1, jwks = setup
     k2 = new_key()
