@@ -46,5 +46,6 @@ int cmd_import(int argc, char **argv);
 int cmd_quality(int argc, char **argv);
 int cmd_pull(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 #endif

@@ -70,7 +70,8 @@ static int cmd_serve(int argc, char **argv)
         { "--db", 1 }, { "--listen", 1 }, { "--base-path", 1 }, { "--threads", 1 }, { "--verbose", 0 },
         { "--webhook-allow-http-loopback", 0 }, { "--webhook-ttl", 1 }, { "--webhook-retry-for", 1 },
         { "--webhook-timeout", 1 }, { "--no-ledger", 0 }, { "--rate-limit", 1 },
-        { "--ingest-listen", 1 }, { "--ingest-max-body", 1 }, { "--no-scheduled-pulls", 0 }, { 0 },
+        { "--ingest-listen", 1 }, { "--ingest-max-body", 1 }, { "--no-scheduled-pulls", 0 },
+        { "--no-export-schedule", 0 }, { 0 },
     };
     cli_args a;
     if (cli_parse("serve", argc, argv, defs, &a))
@@ -137,6 +138,7 @@ static int cmd_serve(int argc, char **argv)
     }
     o.no_ledger = cli_get(&a, defs, "--no-ledger") != NULL;
     o.no_scheduled_pulls = cli_get(&a, defs, "--no-scheduled-pulls") != NULL;
+    o.no_export_schedule = cli_get(&a, defs, "--no-export-schedule") != NULL;
     const char *rl = cli_get(&a, defs, "--rate-limit");
     if (rl) {
         char *end;
@@ -224,9 +226,11 @@ static const command commands[] = {
     { "serve", cmd_serve, "serve --db PATH [--listen 127.0.0.1:8080] [--base-path /v2.0] [--threads N] [--verbose]\n"
       "          [--rate-limit REQ_PER_S] [--no-ledger] [--webhook-ttl S] [--webhook-retry-for S]\n"
       "          [--webhook-timeout S] [--webhook-allow-http-loopback]\n"
-      "          [--ingest-listen ADDR:PORT] [--ingest-max-body BYTES|NK|NM] [--no-scheduled-pulls]",
+      "          [--ingest-listen ADDR:PORT] [--ingest-max-body BYTES|NK|NM] [--no-scheduled-pulls]\n"
+      "          [--no-export-schedule]",
       "serve the SS12000 API (and the push ingest API when --ingest-listen is given) until SIGTERM or SIGINT;\n"
-      "          runs the pull sources that have a schedule unless --no-scheduled-pulls" },
+      "          runs the pull sources that have a schedule unless --no-scheduled-pulls, and the export\n"
+      "          schedules unless --no-export-schedule" },
     { "demo", cmd_demo, "demo --db PATH [--scale mittkoping|city|nation] [--seed N] [--force]",
       "create a store with the Mittköping demo data" },
     { "client", cmd_client,
@@ -269,6 +273,11 @@ static const command commands[] = {
       "one run of a pull source: a full walk first, then changes and deletions since the last good run" },
     { "quality", cmd_quality, "quality --db PATH [--school ID] [--json]",
       "list data-quality findings per school and rule (docs/quality.md)" },
+    { "export", cmd_export,
+      "export --db PATH CLIENT --out DIR [--progress] [--keep N] [--json]\n"
+      "  | export schedule --db PATH CLIENT --every DURATION --out DIR [--keep N] | --remove\n"
+      "  | export schedules --db PATH [--json] | export list --db PATH [CLIENT] [--json]",
+      "a client's export (zip of SS12000 JSON and CSV, docs/export.md) now, or on the server's schedule" },
     { "subscription", cmd_subscription, "subscription list --db PATH",
       "list webhook subscriptions with their state (active, expired, failing) and pending notifications" },
     { "feedback", cmd_feedback, "feedback list --db PATH [--client ID] [--channel log|statistics]",

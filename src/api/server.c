@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "access/access.h"
@@ -26,6 +28,8 @@
 #include "admin/assets.h"
 #include "admin/http.h"
 #include "api/handlers.h"
+#include "export/export.h"
+#include "export/files.h"
 #include "api/openapi.h"
 #include "api/pagetoken.h"
 #include "outbound/outbound.h"
@@ -237,47 +241,68 @@ static enum MHD_Result serve_token(server *s, struct MHD_Connection *c, conn *cn
     return rc;
 }
 
-static enum MHD_Result serve_api(server *s, struct MHD_Connection *c, conn *cn, const char *method,
-                                 const char *path)
+/* The thread's store, a client's credential, admission and rate limit: the
+ * store with *cl filled, or NULL with the refusal queued in *out. */
+static store *admit_client(server *s, struct MHD_Connection *c, const char *method, const char *path, client *cl,
+                           rl_result *lim, enum MHD_Result *out)
 {
     store *st = thread_store(s);
-    if (!st)
-        return send_error(c, 503, E_INTERNAL, "the store cannot be opened; see the server log", NULL);
+    if (!st) {
+        *out = send_error(c, 503, E_INTERNAL, "the store cannot be opened; see the server log", NULL);
+        return NULL;
+    }
     const char *key = bearer(c);
-    client cl;
     int rc = STORE_NOTFOUND;
     if (key && oauth_is_jwt(key)) {
         /* Our own access token, else one from a trusted external issuer. */
-        rc = oauth_verify(st, s->oauth_key, key, &cl);
+        rc = oauth_verify(st, s->oauth_key, key, cl);
         if (rc == STORE_NOTFOUND)
-            rc = issuer_verify(st, key, &cl);
+            rc = issuer_verify(st, key, cl);
     } else if (key) {
-        rc = clients_auth(st, key, &cl);
+        rc = clients_auth(st, key, cl);
     }
-    if (rc == STORE_ERR)
-        return send_error(c, 500, E_INTERNAL, "checking the credentials failed; see the server log", NULL);
-    if (rc != STORE_OK)
-        return send_error(c, 401, E_UNAUTHORIZED,
+    if (rc == STORE_ERR) {
+        *out = send_error(c, 500, E_INTERNAL, "checking the credentials failed; see the server log", NULL);
+        return NULL;
+    }
+    if (rc != STORE_OK) {
+        *out = send_error(c, 401, E_UNAUTHORIZED,
                           key ? "the API key or access token is not valid"
                               : "this API needs an API key or access token: send 'Authorization: Bearer <key>'",
                           "Bearer realm=\"skolnav\"");
-    api_error ae;
-    if (access_admit(&cl, &ae)) {
-        log_msg(LOG_INFO, "%s %s refused for client %s (%s): %s", method, path, cl.id, cl.name, ae.message);
-        return send_error(c, ae.status, ae.code, ae.message, NULL);
+        return NULL;
     }
-    rl_result lim;
-    rl_take(s->rl, cl.id, s->rate, s->burst, time_now_ms(), &lim);
-    if (!lim.allowed) {
+    api_error ae;
+    if (access_admit(cl, &ae)) {
+        log_msg(LOG_INFO, "%s %s refused for client %s (%s): %s", method, path, cl->id, cl->name, ae.message);
+        *out = send_error(c, ae.status, ae.code, ae.message, NULL);
+        return NULL;
+    }
+    rl_take(s->rl, cl->id, s->rate, s->burst, time_now_ms(), lim);
+    if (!lim->allowed) {
         api_fail(&ae, 429, E_TOO_MANY_REQUESTS, "this client sends more than %.0f requests per second; "
-                 "retry after %ld s", s->rate, lim.retry_s);
+                 "retry after %ld s", s->rate, lim->retry_s);
         buf b;
         buf_init(&b);
         char *j = api_error_json(&ae);
         buf_adds(&b, j);
         free(j);
-        return send_buf_x(c, 429, &b, NULL, NULL, NULL, NULL, &lim);
+        *out = send_buf_x(c, 429, &b, NULL, NULL, NULL, NULL, lim);
+        return NULL;
     }
+    return st;
+}
+
+static enum MHD_Result serve_api(server *s, struct MHD_Connection *c, conn *cn, const char *method,
+                                 const char *path)
+{
+    client cl;
+    rl_result lim;
+    enum MHD_Result refused;
+    store *st = admit_client(s, c, method, path, &cl, &lim, &refused);
+    if (!st)
+        return refused;
+    api_error ae;
     const char *q = strchr(cn->uri, '?');
     access_view av;
     access_begin(&av, st, &cl, "api", !s->o->no_ledger);
@@ -398,6 +423,74 @@ static enum MHD_Result serve_admin_page(server *s, struct MHD_Connection *c, con
     return rc;
 }
 
+/* GET|HEAD /exports/latest (docs/export.md): the client's newest export
+ * file, with its own credentials; outside the base path, as it is not an
+ * SS12000 endpoint. The disclosures were recorded when it was made. */
+static enum MHD_Result serve_export(server *s, struct MHD_Connection *c, conn *cn, const char *method,
+                                    const char *url)
+{
+    client cl;
+    rl_result lim;
+    enum MHD_Result refused;
+    store *st = admit_client(s, c, method, url, &cl, &lim, &refused);
+    if (!st)
+        return refused;
+    if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+        buf b;
+        buf_init(&b);
+        api_error e;
+        api_fail(&e, 405, E_METHOD_NOT_ALLOWED, "%s is not allowed on %s; use GET or HEAD", method, url);
+        char *j = api_error_json(&e);
+        buf_adds(&b, j);
+        free(j);
+        return send_buf(c, 405, &b, "GET, HEAD", NULL);
+    }
+    export_rec r;
+    int rc = export_latest(st, cl.id, &r);
+    int fd = -1;
+    struct stat sb;
+    if (rc == STORE_OK && ((fd = open(r.path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &sb))) {
+        log_msg(LOG_ERR, "the export %s of client %s cannot be opened: %s", r.path, cl.id, strerror(errno));
+        rc = STORE_NOTFOUND + 100;
+    }
+    int status = rc == STORE_OK ? 200 : rc == STORE_ERR ? 500 : 404;
+    access_view av;
+    access_begin(&av, st, &cl, "export", !s->o->no_ledger);
+    access_reqinfo ri = { .method = method, .path = url, .status = status,
+                          .bytes = status == 200 ? (size_t)sb.st_size : 0, .started_ms = cn->started };
+    access_finish(&av, st, &ri);
+    if (status != 200) {
+        if (fd >= 0)
+            close(fd);
+        export_rec_free(&r);
+        return send_error(c, status, status == 500 ? E_INTERNAL : E_NOT_FOUND,
+                          status == 500 ? "reading the exports failed; see the server log"
+                          : rc == STORE_NOTFOUND ? "there is no export for this client yet; the hub's administrators make "
+                                                   "one with 'skolnav export' or an export schedule"
+                                                 : "this client's latest export is missing on this node; ask the hub's "
+                                                   "administrators",
+                          NULL);
+    }
+    struct MHD_Response *resp = MHD_create_response_from_fd((uint64_t)sb.st_size, fd);
+    if (!resp) {
+        close(fd);
+        export_rec_free(&r);
+        return MHD_NO;
+    }
+    const char *base = strrchr(r.path, '/');
+    char disp[512], etag[64];
+    snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", base ? base + 1 : r.path);
+    snprintf(etag, sizeof etag, "\"%s\"", r.id);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/zip");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disp);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    export_rec_free(&r);
+    enum MHD_Result mrc = MHD_queue_response(c, 200, resp);
+    MHD_destroy_response(resp);
+    return mrc;
+}
+
 /* The push ingest API: a push source's bearer credential, then one batch. */
 static enum MHD_Result serve_ingest(server *s, struct MHD_Connection *c, conn *cn, const char *method,
                                     const char *url)
@@ -468,6 +561,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                                 s->o->base_path, s->token_key);
     if (is_admin_page(url))
         return serve_admin_page(s, c, method, url);
+    if (!strcmp(url, "/exports/latest"))
+        return serve_export(s, c, cn, method, url);
     size_t bl = strlen(s->o->base_path);
     if (strncmp(url, s->o->base_path, bl) || (url[bl] && url[bl] != '/'))
         return send_error(c, 404, E_NOT_FOUND, "not found: the SS12000 API is below its base path", NULL);
@@ -600,6 +695,14 @@ int server_run(const server_opts *o)
         free(s.openapi);
         return 1;
     }
+    if (!o->no_export_schedule && export_scheduler_start(o->db)) {
+        fprintf(stderr, "skolnav serve: cannot start the export scheduler\n");
+        pull_scheduler_stop();
+        outbound_stop();
+        MHD_stop_daemon(d);
+        free(s.openapi);
+        return 1;
+    }
     if (o->ingest_listen && !(id = start_daemon(&is, &isa, threads > 4 ? 4 : threads))) {
         fprintf(stderr, "skolnav serve: cannot listen on %s: %s\n", o->ingest_listen, strerror(errno));
         MHD_stop_daemon(d);
@@ -623,6 +726,7 @@ int server_run(const server_opts *o)
     if (id)
         MHD_stop_daemon(id);
     MHD_stop_daemon(d);
+    export_scheduler_stop();
     pull_scheduler_stop();
     outbound_stop();
     rl_free(s.rl);

@@ -16,6 +16,7 @@ typedef struct server_opts {
     double rate_limit;     /* requests per second per client and node; 0: RATE_LIMIT_DEFAULT */
     const char *ingest_listen; /* the push ingest API's address, NULL = off */
     long long ingest_max_body; /* its body limit in bytes, 0 = INGEST_DEFAULT_MAX_BODY */
+    int no_export_schedule;    /* this node does not run export schedules */
 } server_opts;
 
 #define RATE_LIMIT_DEFAULT 100.0

@@ -135,9 +135,16 @@ static const char *const sqlite_migrations[] = {
     "CREATE TABLE pull_seen(source TEXT NOT NULL, kind INTEGER NOT NULL, id TEXT NOT NULL,"
     "  PRIMARY KEY(source, kind, id)) WITHOUT ROWID;"
     "CREATE INDEX entity_source ON entity(source, kind);",
-    /* 7, 8: owned by other branches (placeholders until they merge). */
+    /* 7: owned by the EGIL branch (a placeholder until it merges). */
     "SELECT 1;",
-    "SELECT 1;",
+    /* 8 (exports; after 7 when merged): per-client export schedules and
+     * the export files produced (src/export/files.h). */
+    "CREATE TABLE export_schedule(client TEXT PRIMARY KEY, every_s INTEGER NOT NULL, dir TEXT NOT NULL,"
+    "  keep INTEGER NOT NULL, next_at INTEGER NOT NULL, created INTEGER NOT NULL,"
+    "  last_at INTEGER NOT NULL DEFAULT 0, last_result TEXT);"
+    "CREATE TABLE export_file(id TEXT PRIMARY KEY, client TEXT NOT NULL, path TEXT NOT NULL,"
+    "  created INTEGER NOT NULL, bytes INTEGER NOT NULL, entities INTEGER NOT NULL);"
+    "CREATE INDEX export_file_client ON export_file(client, created);",
     /* 9: the admin web UI (src/admin/): accounts with roles, sessions (ids
      * and CSRF tokens stored as hashes), failed logins for the throttle,
      * the admin audit trail, and pending OpenID Connect sign-ins. */

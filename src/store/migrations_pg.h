@@ -133,9 +133,15 @@ static const char *const pg_migrations[] = {
     "CREATE TABLE pull_seen(source text COLLATE \"C\" NOT NULL, kind integer NOT NULL,"
     "  id text COLLATE \"C\" NOT NULL, PRIMARY KEY(source, kind, id));"
     "CREATE INDEX entity_source ON entity(source, kind)",
-    /* 7, 8: owned by other branches (placeholders until they merge). */
+    /* 7: owned by the EGIL branch (a placeholder until it merges). */
     "SELECT 1",
-    "SELECT 1",
+    /* 8: as SQLite's 8: export schedules and the export files produced. */
+    "CREATE TABLE export_schedule(client text COLLATE \"C\" PRIMARY KEY, every_s bigint NOT NULL, dir text NOT NULL,"
+    "  keep integer NOT NULL, next_at bigint NOT NULL, created bigint NOT NULL,"
+    "  last_at bigint NOT NULL DEFAULT 0, last_result text);"
+    "CREATE TABLE export_file(id text COLLATE \"C\" PRIMARY KEY, client text COLLATE \"C\" NOT NULL, path text NOT NULL,"
+    "  created bigint NOT NULL, bytes bigint NOT NULL, entities bigint NOT NULL);"
+    "CREATE INDEX export_file_client ON export_file(client, created)",
     /* 9: the admin web UI (src/admin/), as in migrations.h. */
     "CREATE TABLE admin_account(name text COLLATE \"C\" PRIMARY KEY, role text NOT NULL, hash text,"
     "  disabled integer NOT NULL DEFAULT 0, oidc integer NOT NULL DEFAULT 0, created bigint NOT NULL,"
@@ -157,7 +163,7 @@ static const char *const pg_migrations[] = {
 static const char pg_tables[] =
     "entity, idx, sortidx, prel, orgtree, changes, tombstone, client, setting, subscription, outbox,"
     " feedback, client_key, client_org, access_event, request_log, ledger, scope_exit, pseudonym, issuer,"
-    " source, source_run, held_batch, pull_state, pull_seen, admin_account, admin_session, admin_login_fail,"
+    " source, source_run, held_batch, pull_state, pull_seen, export_schedule, export_file, admin_account, admin_session, admin_login_fail,"
     " admin_audit, admin_oidc_pending, skolnav_schema";
 
 #endif

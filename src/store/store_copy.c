@@ -46,6 +46,8 @@ static const struct {
     { "admin_login_fail", "seq, account, address, at", "itti" },
     { "admin_audit", "seq, at, account, address, action, target, detail", "iittttt" },
     { "admin_oidc_pending", "state, nonce, verifier, created", "ttti" },
+    { "export_schedule", "client, every_s, dir, keep, next_at, created, last_at, last_result", "titiiiit" },
+    { "export_file", "id, client, path, created, bytes, entities", "tttiii" },
 };
 
 #define NTABLES (sizeof tables / sizeof *tables)
