@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import hashes, hmac, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from accesshelp import grant_args, make_client
-from apihelp import assert_error, backend
+from apihelp import assert_error
 
 ISS = "https://dnp.example.invalid"
 AUD = "skolnav-test"
@@ -70,8 +70,6 @@ def call(srv, token, path="/persons"):
                         timeout=30)
 
 
-@pytest.mark.xfail(backend() == "postgresql", strict=False,
-                   reason="external JWTs answer 500 on PostgreSQL: known failure after the merge, to fix next")
 def test_good_token_acts_as_its_client(setup):
     srv, cid, k1, _ = setup
     tok = rs256(k1, {"alg": "RS256", "kid": "k1", "typ": "JWT"}, claims())
@@ -118,8 +116,6 @@ def test_wrong_tokens(setup):
         assert_error(r, 401)
 
 
-@pytest.mark.xfail(backend() == "postgresql", strict=False,
-                   reason="external JWTs answer 500 on PostgreSQL: known failure after the merge, to fix next")
 def test_rotated_jwks(setup):
     srv, _cid, k1, jwks = setup
     k2 = new_key()
