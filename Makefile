@@ -14,7 +14,7 @@ MESON_FLAGS := --buildtype=debugoptimized
 # unless one is given in SKOLNAV_TEST_PG (`make check` starts one for all).
 WITH_PG = $(if $(SKOLNAV_TEST_PG),,tests/with-pg)
 
-.PHONY: all build asan deps demo check unit api api-pg fuzz fuzz-short bench clean
+.PHONY: all build asan deps demo check unit api api-pg browser fuzz fuzz-short bench clean
 
 all: build
 
@@ -23,12 +23,12 @@ deps:
 
 build: deps
 	@test -f build/build.ninja || meson setup build $(MESON_FLAGS) >/dev/null
-	@ninja -C build >/dev/null
+	@ninja -C build --quiet
 
 asan: deps
 	@test -f build-asan/build.ninja || meson setup build-asan $(MESON_FLAGS) \
 	  -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
-	@ninja -C build-asan >/dev/null
+	@ninja -C build-asan --quiet
 
 demo: build
 	@mkdir -p $(dir $(DEMO_DB))
@@ -55,6 +55,7 @@ check:
 	@$(MAKE) --no-print-directory build asan
 	@# two cores: the suites run side by side, each one's output printed whole
 	@tests/with-pg $(MAKE) --no-print-directory -j2 --output-sync=target unit api api-pg
+	@$(MAKE) --no-print-directory browser
 	@$(MAKE) --no-print-directory fuzz-short
 
 # The store tests run on SQLite and on PostgreSQL in both builds.
@@ -76,6 +77,13 @@ api-pg:
 	@echo "== API tests on PostgreSQL (normal build)"
 	@SKOLNAV_TEST_BACKEND=postgresql SKOLNAV_BIN=$(CURDIR)/build/skolnav \
 	  $(WITH_PG) $(PYTHON) -m pytest tests/api -q -p no:cacheprovider
+
+# The admin pages in Debian's chromium (playwright-core), against a real
+# server with the demo; screenshots of every screen in tests/browser/artifacts/.
+browser: build
+	@scripts/deps browser
+	@echo "== browser tests (admin pages, headless chromium)"
+	@cd tests/browser && SKOLNAV_BIN=$(CURDIR)/build/skolnav node --test --test-concurrency=1 admin.test.mjs
 
 fuzz-short:
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run

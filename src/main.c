@@ -70,7 +70,7 @@ static int cmd_serve(int argc, char **argv)
         { "--db", 1 }, { "--listen", 1 }, { "--base-path", 1 }, { "--threads", 1 }, { "--verbose", 0 },
         { "--webhook-allow-http-loopback", 0 }, { "--webhook-ttl", 1 }, { "--webhook-retry-for", 1 },
         { "--webhook-timeout", 1 }, { "--no-ledger", 0 }, { "--rate-limit", 1 },
-        { "--ingest-listen", 1 }, { "--ingest-max-body", 1 }, { 0 },
+        { "--ingest-listen", 1 }, { "--ingest-max-body", 1 }, { "--no-scheduled-pulls", 0 }, { 0 },
     };
     cli_args a;
     if (cli_parse("serve", argc, argv, defs, &a))
@@ -136,6 +136,7 @@ static int cmd_serve(int argc, char **argv)
         o.webhooks.timeout_ms = (long)(d * 1000);
     }
     o.no_ledger = cli_get(&a, defs, "--no-ledger") != NULL;
+    o.no_scheduled_pulls = cli_get(&a, defs, "--no-scheduled-pulls") != NULL;
     const char *rl = cli_get(&a, defs, "--rate-limit");
     if (rl) {
         char *end;
@@ -223,8 +224,9 @@ static const command commands[] = {
     { "serve", cmd_serve, "serve --db PATH [--listen 127.0.0.1:8080] [--base-path /v2.0] [--threads N] [--verbose]\n"
       "          [--rate-limit REQ_PER_S] [--no-ledger] [--webhook-ttl S] [--webhook-retry-for S]\n"
       "          [--webhook-timeout S] [--webhook-allow-http-loopback]\n"
-      "          [--ingest-listen ADDR:PORT] [--ingest-max-body BYTES|NK|NM]",
-      "serve the SS12000 API (and the push ingest API when --ingest-listen is given) until SIGTERM or SIGINT" },
+      "          [--ingest-listen ADDR:PORT] [--ingest-max-body BYTES|NK|NM] [--no-scheduled-pulls]",
+      "serve the SS12000 API (and the push ingest API when --ingest-listen is given) until SIGTERM or SIGINT;\n"
+      "          runs the pull sources that have a schedule unless --no-scheduled-pulls" },
     { "demo", cmd_demo, "demo --db PATH [--scale mittkoping|city|nation] [--seed N] [--force]",
       "create a store with the Mittköping demo data" },
     { "client", cmd_client,

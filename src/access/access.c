@@ -13,6 +13,8 @@
 
 static _Thread_local access_view *current;
 
+static int alias_hides_query(const query *q);
+
 access_view *access_current(void)
 {
     return current;
@@ -65,6 +67,7 @@ void access_begin(access_view *av, store *st, const client *cl, const char *chan
         av->scope.cats = cl->cats | 1u << CAT_STANDARD;
         av->scope.exclude_protected = cl->protect == PROTECT_EXCLUDE;
         av->scope.alias_protected = cl->protect == PROTECT_ALIAS;
+        av->scope.alias_hides = alias_hides_query;
         store_set_scope(st, &av->scope);
     }
     current = av;
@@ -112,6 +115,14 @@ int access_check_path(const access_view *av, const char *path, api_error *e)
                                               "Students, Responsibles or Duties)");
     return api_fail(e, 403, E_FORBIDDEN, "this client is not granted %s (category %s)", k->path,
                     model_category_name(k->cat));
+}
+
+static const char *key_path(const kind_desc *k, const char *key)
+{
+    for (const index_key *ik = k->index_keys; key && ik && ik->key; ik++)
+        if (!strcmp(ik->key, key))
+            return ik->path;
+    return NULL;
 }
 
 /* The category of the field an index key reads (its first path segment). */
@@ -182,12 +193,52 @@ int access_check_use(const access_view *av, const kind_desc *k, const char *name
     return 0;
 }
 
+/* The field path a parameter, sort key or lookup key reads, or NULL. */
+static const char *use_path(const kind_desc *k, const char *name, const char *value, int lookup)
+{
+    if (lookup) {
+        for (const lookup_key *l = k->lookup; l && l->name; l++)
+            if (!strcmp(l->name, name) && l->via_kind == K_NONE)
+                return key_path(k, l->key);
+        return NULL;
+    }
+    if (!strcmp(name, "sortkey")) {
+        const sortkey *sk = value ? model_sort(k, value) : NULL;
+        return sk ? (sk->path ? sk->path : "displayName") : NULL; /* no path: by display name */
+    }
+    const param *p = model_param(k, name);
+    if (!p)
+        return NULL;
+    if (p->op == Q_NAME_CONTAINS)
+        return "givenName";
+    return p->op == Q_IDENT_VALUE || p->op == Q_IDENT_CONTEXT ? "externalIdentifiers" : key_path(k, p->key);
+}
+
+/* 1 when the request finds or orders persons by a field the alias hides. */
+static int finds_by_hidden(const kind_desc *k, const char *name, const char *value, int lookup)
+{
+    const char *path = use_path(k, name, value, lookup);
+    return path && !access_alias_keeps(path, strcspn(path, ".["));
+}
+
+/* query_scope.alias_hides: the list's filters and sort, which come from
+ * the page token on later pages, so every page of a walk agrees. */
+static int alias_hides_query(const query *q)
+{
+    if (q->sort && finds_by_hidden(q->kind, "sortkey", q->sort->name, 0))
+        return 1;
+    for (size_t i = 0; i < q->nf; i++)
+        if (finds_by_hidden(q->kind, q->f[i].p->name, NULL, 0))
+            return 1;
+    return 0;
+}
+
 int access_may_write(const access_view *av, int kind)
 {
     return av->passthrough || (av->cl.writes && access_kind_granted(av, kind));
 }
 
-int access_check_request(const access_view *av, const char *method, const char *path, const char *raw_query,
+int access_check_request(access_view *av, const char *method, const char *path, const char *raw_query,
                          const char *body, size_t bodylen, api_error *e)
 {
     if (access_check_path(av, path, e))
@@ -223,6 +274,8 @@ int access_check_request(const access_view *av, const char *method, const char *
             json_object_foreach(b, key, v) {
                 if (!rc)
                     rc = access_check_use(av, k, key, NULL, 1, e);
+                if (k->id == K_PERSON && finds_by_hidden(k, key, NULL, 1))
+                    av->scope.alias_unmatched = av->scope.alias_protected;
             }
         }
         json_decref(b);

@@ -86,7 +86,7 @@ int access_check_use(const access_view *av, const kind_desc *k, const char *name
                      api_error *e);
 /* The same for a whole request: its query string and, for a lookup, its
  * body's keys (a body that is not a JSON object is left to the handler). */
-int access_check_request(const access_view *av, const char *method, const char *path, const char *raw_query,
+int access_check_request(access_view *av, const char *method, const char *path, const char *raw_query,
                          const char *body, size_t bodylen, api_error *e);
 /* 1 when the client may write entities of the kind (the write endpoints:
  * attendances, absences...): the kind granted and --writes on. Off by
@@ -97,6 +97,12 @@ int access_may_write(const access_view *av, int kind);
 int access_kind_granted(const access_view *av, int kind);
 /* 1 when the client may see the field (by its category, for this element). */
 int access_field_granted(const access_view *av, const field *f, json_t *element);
+
+/* Alias mode: 1 when a person's field (its first path segment, len bytes)
+ * stays visible under the alias. Finding persons by any other field
+ * (a civic number, a name, an e-mail...) would tell who the alias is, so
+ * access_check_request takes protected persons out of such a request. */
+int access_alias_keeps(const char *field, size_t len);
 
 /* Filters rendered entities of kind k (with their _embedded) in place and
  * notes the persons disclosed for the ledger. */

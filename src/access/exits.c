@@ -15,29 +15,13 @@
 #include "access/access.h"
 #include "api/query_parse.h"
 #include "store/sql_query.h"
+#include "util/log.h"
 #include "util/timefmt.h"
-
-/* Runs a built query through the raw statement API (binds in order). */
-static int run_sqlq(store *st, sqlq *q, store_stmt **out)
-{
-    if (store_prepare(st, buf_cstr(&q->sql), out))
-        return STORE_ERR;
-    for (size_t i = 0; i < q->nb; i++) {
-        const sql_bind *b = &q->b[i];
-        if (b->t == B_TEXT)
-            store_bind_text(*out, (int)i + 1, b->s);
-        else if (b->t == B_INT)
-            store_bind_int(*out, (int)i + 1, b->i);
-        else
-            return store_finalize(*out), STORE_ERR;
-    }
-    return STORE_OK;
-}
 
 static int exec_sqlq(store *st, sqlq *q)
 {
     store_stmt *s;
-    if (run_sqlq(st, q, &s))
+    if (store_prepare_sqlq(st, q, &s))
         return STORE_ERR;
     int rc = store_step(s);
     store_finalize(s);
@@ -50,9 +34,9 @@ static int refresh(const access_view *av, store *st, int64_t now)
     sqlq in, back;
     sqlq_init(&in, 0);
     sqlq_init(&back, 0);
-    buf_adds(&in.sql, "INSERT INTO scope_exit(client, person, at) SELECT DISTINCT l.client, l.person, ");
-    sqlq_int(&in, now);
-    buf_adds(&in.sql, " FROM ledger l WHERE l.client=");
+    buf_adds(&in.sql, "INSERT INTO scope_exit(client, person, at) SELECT DISTINCT l.client, l.person, CAST(");
+    sqlq_int(&in, now); /* typed: PostgreSQL takes an untyped select-list parameter as text */
+    buf_adds(&in.sql, " AS BIGINT) FROM ledger l WHERE l.client=");
     sqlq_text(&in, av->cl.id);
     buf_adds(&in.sql, " AND NOT ");
     sql_scope(&av->scope, K_PERSON, "l.person", &in);
@@ -118,7 +102,12 @@ void access_add_exits(access_view *av, store *st, const char *path, const char *
     if (av->passthrough || !av->record || status != 200 || strcmp(path, "/deletedEntities"))
         return;
     json_t *ids;
-    if (access_scope_exits(av, st, raw_query, &ids) || !ids)
+    if (access_scope_exits(av, st, raw_query, &ids)) {
+        log_msg(LOG_ERR, "client %s: the scope exits could not be computed; /deletedEntities went without them",
+                av->cl.id);
+        return;
+    }
+    if (!ids)
         return;
     json_t *j = json_loadb(body->data, body->len, 0, NULL);
     json_t *data = json_object_get(j, "data");

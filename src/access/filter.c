@@ -168,17 +168,22 @@ static int is_protected(json_t *obj)
  * hub's id, meta, status, enrolments) under the alias name; never the real
  * name, civic number, birth date, addresses, e-mail, phone, photo,
  * identifiers or guardians. */
-static void alias_person(json_t *obj)
+int access_alias_keeps(const char *field, size_t len)
 {
     static const char *const keep[] = { "id", "meta", "securityMarking", "personStatus", "enrolments", "_embedded" };
+    for (size_t i = 0; i < sizeof keep / sizeof *keep; i++)
+        if (strlen(keep[i]) == len && !strncmp(keep[i], field, len))
+            return 1;
+    return 0;
+}
+
+static void alias_person(json_t *obj)
+{
     const char *key;
     json_t *v;
     void *tmp;
     json_object_foreach_safe(obj, tmp, key, v) {
-        size_t i = 0;
-        while (i < sizeof keep / sizeof *keep && strcmp(keep[i], key))
-            i++;
-        if (i == sizeof keep / sizeof *keep)
+        if (!access_alias_keeps(key, strlen(key)))
             json_object_del(obj, key);
     }
     json_object_set_new(obj, "givenName", json_string(ACCESS_ALIAS_GIVEN));

@@ -51,9 +51,6 @@ int issuer_verify(store *st, const char *jwt, client *c)
     const char *iss = json_string_value(json_object_get(peek, "iss"));
     int rc = STORE_NOTFOUND;
     store_stmt *s = NULL;
-    /* The issuer's row, copied out: the client lookup below is another
-     * statement, and PostgreSQL runs one at a time. */
-    char *col[5] = { 0 };
     if (!iss)
         goto out;
     if (store_prepare(st, "SELECT jwks_file, audience, coalesce(location,''), coalesce(organization_id,''), client"
@@ -62,13 +59,9 @@ int issuer_verify(store *st, const char *jwt, client *c)
         goto out;
     }
     store_bind_text(s, 1, iss);
-    int found = store_step(s) == 1;
-    for (int i = 0; found && i < 5; i++)
-        col[i] = xstrdup(store_col_text(s, i));
-    store_finalize(s);
-    if (!found)
+    if (store_step(s) != 1)
         goto out;
-    json_t *jwks = json_load_file(col[0], JSON_REJECT_DUPLICATES, NULL);
+    json_t *jwks = json_load_file(store_col_text(s, 0), JSON_REJECT_DUPLICATES, NULL);
     char err[128];
     /* The algorithm is the issuer's (RS256), never the token's choice. */
     int bad = !jwks || jwt_verify(jwt, jwks, "RS256", 1, &p, err, sizeof err);
@@ -77,24 +70,29 @@ int issuer_verify(store *st, const char *jwt, client *c)
         goto out;
     int64_t now = time_now_ms() / 1000;
     json_t *exp = json_object_get(p, "exp"), *nbf = json_object_get(p, "nbf");
-    const char *loc = col[2], *org = col[3];
+    const char *loc = store_col_text(s, 2), *org = store_col_text(s, 3);
     const char *orgc = json_string_value(json_object_get(p, "organization_id"));
     int ok = json_is_integer(exp) && json_integer_value(exp) + LEEWAY_S > now &&
              (!nbf || (json_is_integer(nbf) && json_integer_value(nbf) - LEEWAY_S <= now)) &&
-             aud_ok(json_object_get(p, "aud"), col[1]) &&
+             aud_ok(json_object_get(p, "aud"), store_col_text(s, 1)) &&
              (!*loc || location_ok(json_object_get(p, "requested_access"), loc)) &&
              (!*org || (orgc && !strcmp(orgc, org)));
     if (!ok)
         goto out;
-    rc = clients_find(st, col[4], c);
+    /* The client id is copied and the statement closed before
+     * clients_find: a PostgreSQL connection runs one statement at a time. */
+    char client_id[UUID_STR_LEN + 64];
+    snprintf(client_id, sizeof client_id, "%s", store_col_text(s, 4));
+    store_finalize(s);
+    s = NULL;
+    rc = clients_find(st, client_id, c);
     if (rc == STORE_OK) {
         char kid[64];
         jwt_kid(jwt, kid, sizeof kid);
         snprintf(c->key_id, sizeof c->key_id, "jwt:%.11s", kid);
     }
 out:
-    for (int i = 0; i < 5; i++)
-        free(col[i]);
+    store_finalize(s);
     json_decref(peek);
     json_decref(p);
     return rc == STORE_ERR ? STORE_ERR : rc == STORE_OK ? STORE_OK : STORE_NOTFOUND;

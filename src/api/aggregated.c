@@ -1,11 +1,12 @@
 /*
  * aggregatedAttendance (see aggregated.h and docs/api.md "aggregatedAttendance").
  *
- * The answer is computed for the whole window on every page and then paged
- * by (activity id, student id): the page token carries the window and the
- * filters like any other, and the cursor is the last row's pair. The work is
- * bounded by the window: the activities in scope, their events in the
- * window and the attendance at those events.
+ * The rows are paged by (activity id, student id): the page token carries
+ * the window and the filters like any other, and the cursor is the last
+ * row's pair. A page computes the activities in id order from the
+ * cursor's, until it has its rows (compute_rows): the activities in scope
+ * are read whole (with their groups), their events in the window and the
+ * attendance at those events only for the activities the page shows.
  */
 #include "api/aggregated.h"
 
@@ -311,19 +312,14 @@ static int event_row(void *ctx, const store_row *row)
     return 0;
 }
 
-/* The events of the activities in scope that start inside the window. */
-static int load_events(agg *a, const char *from_day, const char *to_day)
+/* The events of activities ids[0..n) that start inside the window. */
+static int load_events(agg *a, const char *const *ids, size_t n, const char *from_day, const char *to_day)
 {
     const kind_desc *ce = model_kind(K_CALENDAREVENT);
     char from[TIME_CANON_LEN + 8], to[TIME_CANON_LEN + 8];
     snprintf(from, sizeof from, "%sT00:00:00.000Z", from_day);
     snprintf(to, sizeof to, "%sT23:59:59.999Z", to_day);
     const char *fv[] = { from }, *tv[] = { to };
-    const char **ids = xcalloc(a->acts.n ? a->acts.n : 1, sizeof *ids);
-    size_t n = 0;
-    for (size_t i = 0; i < a->acts.cap; i++)
-        if (a->acts.keys[i])
-            ids[n++] = a->acts.keys[i];
     int rc = 0;
     for (size_t off = 0; off < n && !rc; off += CHUNK) {
         size_t m = n - off < CHUNK ? n - off : CHUNK;
@@ -331,11 +327,10 @@ static int load_events(agg *a, const char *from_day, const char *to_day)
         query_init(&q, ce);
         query_add(&q, model_param(ce, "startTime.onOrAfter"), fv, 1);
         query_add(&q, model_param(ce, "startTime.onOrBefore"), tv, 1);
-        query_add(&q, model_param(ce, "activity"), ids + off, m);
+        query_add(&q, model_param(ce, "activity"), (const char **)ids + off, m);
         rc = store_list(a->st, &q, ALL_ROWS, event_row, a);
         query_free(&q);
     }
-    free(ids);
     return rc;
 }
 
@@ -347,6 +342,56 @@ static int load_attendance(agg *a)
         if (a->events.keys[i])
             ids[n++] = a->events.keys[i];
     int rc = fetch_chunked(a->st, K_ATTENDANCE, "calendarEvent", ids, n, attendance_row, a);
+    free(ids);
+    return rc;
+}
+
+static int str_cmp(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* Rows after the cursor (activity cur_act, student cur_id; "" for none). */
+static size_t rows_after(const agg *a, const char *cur_act, const char *cur_id)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->rows.cap; i++) {
+        const agg_row *r = a->rows.keys[i] ? a->rows.vals[i] : NULL;
+        int c = r ? strcmp(r->act, cur_act) : -1;
+        n += c > 0 || (c == 0 && strcmp(r->student, cur_id) > 0);
+    }
+    return n;
+}
+
+/* Computes the rows of the activities in id order from the cursor's on,
+ * a growing batch at a time, until the page and one row more are known
+ * (a next page exists) or no activity is left. A row belongs to one
+ * activity, so each batch's rows are complete: a page costs the
+ * activities it shows, not the whole window. */
+static int compute_rows(agg *a, const char *from, const char *to, const char *cur_act, const char *cur_id,
+                        long limit)
+{
+    const char **ids = xcalloc(a->acts.n ? a->acts.n : 1, sizeof *ids);
+    size_t n = 0;
+    for (size_t i = 0; i < a->acts.cap; i++)
+        if (a->acts.keys[i])
+            ids[n++] = a->acts.keys[i];
+    qsort(ids, n, sizeof *ids, str_cmp);
+    size_t at = 0, batch = 8;
+    while (at < n && strcmp(ids[at], cur_act) < 0)
+        at++;
+    int rc = 0;
+    while (!rc && at < n && rows_after(a, cur_act, cur_id) <= (size_t)limit) {
+        size_t m = n - at < batch ? n - at : batch;
+        rc = load_events(a, ids + at, m, from, to) || load_attendance(a);
+        for (size_t i = 0; !rc && i < a->events.cap; i++)
+            if (a->events.keys[i])
+                offer(a, a->events.vals[i]);
+        strmap_free(&a->events, decref);
+        strmap_init(&a->events);
+        at += m;
+        batch = batch < 4096 ? batch * 2 : batch;
+    }
     free(ids);
     return rc;
 }
@@ -398,12 +443,19 @@ int aggregated_list(request *rq, const kind_desc *k, query *q, response *rs, api
     strmap_init(&a.acts);
     strmap_init(&a.events);
     strmap_init(&a.rows);
-    int rc = load_activities(&a, q) || load_events(&a, fs->v[0], fe->v[0]) || load_attendance(&a);
+    long limit = q->limit ? q->limit : LIMIT_DEFAULT;
+    char cur_act[UUID_STR_LEN] = "";
+    const char *cur_id = "";
+    if (q->has_cursor) {
+        if (q->cur_v && q->cur_vlen < sizeof cur_act) {
+            memcpy(cur_act, q->cur_v, q->cur_vlen);
+            cur_act[q->cur_vlen] = 0;
+        }
+        cur_id = q->cur_id;
+    }
+    int rc = load_activities(&a, q) || compute_rows(&a, fs->v[0], fe->v[0], cur_act, cur_id, limit);
     if (rc)
         api_fail(e, 500, E_INTERNAL, "computing aggregatedAttendance failed: %s", store_errmsg(rq->st));
-    for (size_t i = 0; !rc && i < a.events.cap; i++)
-        if (a.events.keys[i])
-            offer(&a, a.events.vals[i]);
     agg_row **rows = NULL;
     size_t n = 0;
     if (!rc) {
@@ -413,20 +465,12 @@ int aggregated_list(request *rq, const kind_desc *k, query *q, response *rs, api
                 rows[n++] = a.rows.vals[i];
         qsort(rows, n, sizeof *rows, row_cmp);
     }
-    long limit = q->limit ? q->limit : LIMIT_DEFAULT;
     size_t first = 0;
-    if (q->has_cursor) {
-        char cur_act[UUID_STR_LEN] = "";
-        if (q->cur_v && q->cur_vlen < sizeof cur_act) {
-            memcpy(cur_act, q->cur_v, q->cur_vlen);
-            cur_act[q->cur_vlen] = 0;
-        }
-        while (first < n) {
-            int c = strcmp(rows[first]->act, cur_act);
-            if (c > 0 || (c == 0 && strcmp(rows[first]->student, q->cur_id) > 0))
-                break;
-            first++;
-        }
+    while (q->has_cursor && first < n) {
+        int c = strcmp(rows[first]->act, cur_act);
+        if (c > 0 || (c == 0 && strcmp(rows[first]->student, cur_id) > 0))
+            break;
+        first++;
     }
     size_t end = first + (size_t)limit < n ? first + (size_t)limit : n;
     page pg;

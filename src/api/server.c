@@ -5,9 +5,11 @@
  * connections must not be shared between threads).
  */
 #include "api/server.h"
+#include "pull/pull.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <jansson.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
@@ -21,6 +23,7 @@
 #include "access/access.h"
 #include "access/issuer.h"
 #include "access/oauth.h"
+#include "admin/assets.h"
 #include "admin/http.h"
 #include "api/handlers.h"
 #include "api/openapi.h"
@@ -311,6 +314,90 @@ static enum MHD_Result serve_api(server *s, struct MHD_Connection *c, conn *cn, 
     return send_buf_x(c, rs.status, &rs.body, rs.allow, NULL, rs.hname, rs.hvalue, &lim);
 }
 
+/* The admin pages (/admin, not /admin/api): the embedded assets below
+ * /admin/static/, the page itself for every other path (the client routes
+ * by path), and /admin/config.json, what the pages need to know of this
+ * server. The policy admits scripts and styles of this origin only: no
+ * inline code, no other origin, no framing. */
+#define ADMIN_CSP "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; " \
+                  "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; " \
+                  "form-action 'self'; frame-ancestors 'none'"
+
+static int is_admin_page(const char *url)
+{
+    if (strncmp(url, "/admin", 6) || (url[6] && url[6] != '/'))
+        return 0;
+    return strncmp(url + 6, "/api", 4) || (url[10] && url[10] != '/');
+}
+
+static enum MHD_Result serve_admin_page(server *s, struct MHD_Connection *c, const char *method, const char *url)
+{
+    if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+        buf b;
+        buf_init(&b);
+        buf_adds(&b, "{\"code\":\"METHOD_NOT_ALLOWED\",\"message\":\"the admin pages answer GET and HEAD only\"}");
+        return send_buf(c, 405, &b, "GET, HEAD", NULL);
+    }
+    struct MHD_Response *r;
+    unsigned status = 200;
+    if (!url[6]) { /* /admin: the pages' relative links need the slash */
+        if (!(r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT)))
+            return MHD_NO;
+        MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, "/admin/");
+        status = 301;
+    } else if (!strcmp(url, "/admin/config.json")) {
+        buf b;
+        buf_init(&b);
+        json_t *cfg = json_pack("{ss}", "basePath", s->o->base_path);
+        char *j = cfg ? json_dumps(cfg, JSON_COMPACT) : NULL;
+        json_decref(cfg);
+        if (!j)
+            return send_error(c, 500, E_INTERNAL, "out of memory", NULL);
+        buf_adds(&b, j);
+        free(j);
+        size_t len = b.len;
+        char *data = buf_steal(&b);
+        if (!(r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE))) {
+            free(data);
+            return MHD_NO;
+        }
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    } else {
+        const admin_asset *a = !strncmp(url, "/admin/static/", 14) ? admin_asset_find(url + 14)
+                                                                   : admin_asset_find("index.html");
+        if (!a) {
+            buf b;
+            buf_init(&b);
+            buf_adds(&b, "{\"code\":\"NOT_FOUND\",\"message\":\"no such file among the admin pages\"}");
+            return send_buf(c, 404, &b, NULL, NULL);
+        }
+        const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+        if (inm && !strcmp(inm, a->etag)) {
+            status = 304;
+            r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        } else {
+            r = MHD_create_response_from_buffer(a->len, (void *)a->data, MHD_RESPMEM_PERSISTENT);
+        }
+        if (!r)
+            return MHD_NO;
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, a->type);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, a->etag);
+        /* Revalidated on every use (a 304 when unchanged), so an upgrade of
+         * skolnav is never mixed with pages cached from the old one. */
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    }
+    MHD_add_response_header(r, "Content-Security-Policy", ADMIN_CSP);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
+    MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
+    enum MHD_Result rc = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
 /* The push ingest API: a push source's bearer credential, then one batch. */
 static enum MHD_Result serve_ingest(server *s, struct MHD_Connection *c, conn *cn, const char *method,
                                     const char *url)
@@ -379,6 +466,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (!strncmp(url, "/admin/api", 10) && (!url[10] || url[10] == '/'))
         return admin_http_serve(c, thread_store(s), method, url + 10, cn->uri, cn->body.data, cn->body.len,
                                 s->o->base_path, s->token_key);
+    if (is_admin_page(url))
+        return serve_admin_page(s, c, method, url);
     size_t bl = strlen(s->o->base_path);
     if (strncmp(url, s->o->base_path, bl) || (url[bl] && url[bl] != '/'))
         return send_error(c, 404, E_NOT_FOUND, "not found: the SS12000 API is below its base path", NULL);
@@ -504,6 +593,13 @@ int server_run(const server_opts *o)
         free(s.openapi);
         return 1;
     }
+    if (!o->no_scheduled_pulls && pull_scheduler_start(o->db)) {
+        fprintf(stderr, "skolnav serve: cannot start the pull scheduler\n");
+        outbound_stop();
+        MHD_stop_daemon(d);
+        free(s.openapi);
+        return 1;
+    }
     if (o->ingest_listen && !(id = start_daemon(&is, &isa, threads > 4 ? 4 : threads))) {
         fprintf(stderr, "skolnav serve: cannot listen on %s: %s\n", o->ingest_listen, strerror(errno));
         MHD_stop_daemon(d);
@@ -527,6 +623,7 @@ int server_run(const server_opts *o)
     if (id)
         MHD_stop_daemon(id);
     MHD_stop_daemon(d);
+    pull_scheduler_stop();
     outbound_stop();
     rl_free(s.rl);
     free(s.openapi);

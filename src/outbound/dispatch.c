@@ -16,13 +16,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access/access.h"
 #include "model/model.h"
+#include "store/sql_query.h"
 #include "outbound/outbound.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 
 #define POLL_MS 100
+#define LEASE_TTL_MS 10000
 #define MAX_INFLIGHT 64
 #define FEED_BATCH 20000
 #define BACKOFF_FIRST_MS 1000
@@ -95,26 +98,78 @@ typedef struct pending_sub {
     int64_t cursor;
 } pending_sub;
 
-/* Records one subscription's share of the feed after its cursor. */
+/* The feed after the subscription's cursor, each change with what its
+ * client may learn of it through the access view: 1 in view (a deletion:
+ * of a granted kind), 2 a person it received who has left its view (a
+ * deletion to it, as /deletedEntities reports it), 0 nothing. The view's
+ * scope is the SQL of the API's own lists (sql_scope). */
+static void feed_query(const access_view *av, const pending_sub *ps, int gone, sqlq *q)
+{
+    sqlq_init(q, 0);
+    buf_adds(&q->sql, "SELECT c.seq, c.kind, c.id, c.op, ");
+    if (gone) {
+        buf_adds(&q->sql, "0");
+    } else if (av->passthrough) {
+        buf_adds(&q->sql, "1");
+    } else {
+        buf_adds(&q->sql, "CASE");
+        for (int k = 0; k < K__COUNT; k++) {
+            if (!(ps->kinds & (1u << k)) || !access_kind_granted(av, k))
+                continue;
+            buf_printf(&q->sql, " WHEN c.kind=%d AND c.op='delete' THEN 1 WHEN c.kind=%d AND ", k, k);
+            sql_scope(&av->scope, k, "c.id", q);
+            buf_adds(&q->sql, " THEN 1");
+            if (k == K_PERSON) {
+                buf_printf(&q->sql, " WHEN c.kind=%d AND c.id IN (SELECT l.person FROM ledger l WHERE l.client=", k);
+                sqlq_text(q, av->cl.id);
+                buf_adds(&q->sql, ") THEN 2");
+            }
+        }
+        buf_adds(&q->sql, " ELSE 0 END");
+    }
+    buf_adds(&q->sql, " FROM changes c WHERE c.seq>");
+    sqlq_int(q, ps->cursor);
+    buf_adds(&q->sql, " ORDER BY c.seq LIMIT ");
+    sqlq_int(q, FEED_BATCH);
+}
+
+/* Records one subscription's share of the feed after its cursor. A client
+ * that may not be served now (stopped, suspended, contract over) keeps its
+ * cursor: what changed meanwhile reaches it once it is admitted again. */
 static int fill_one(dispatcher *d, const pending_sub *ps)
 {
     store *st = d->st;
-    store_stmt *q;
-    if (store_prepare(st, "SELECT seq, kind, id, op FROM changes WHERE seq>? ORDER BY seq LIMIT ?", &q))
+    client cl;
+    api_error ae;
+    int rc = clients_find(st, ps->client, &cl);
+    if (rc == STORE_ERR || rc == CLIENTS_AMBIGUOUS)
         return -1;
-    store_bind_int(q, 1, ps->cursor);
-    store_bind_int(q, 2, FEED_BATCH);
+    int gone = rc == STORE_NOTFOUND; /* a removed client hears nothing more */
+    if (!gone && access_admit(&cl, &ae))
+        return 0;
+    access_view av;
+    memset(&av, 0, sizeof av);
+    if (!gone)
+        access_begin(&av, st, &cl, "webhook", 0); /* a notification names kinds only: no ledger */
+    sqlq fq;
+    feed_query(&av, ps, gone, &fq);
+    if (!gone)
+        access_finish(&av, st, NULL);
+    store_stmt *q;
+    rc = store_prepare_sqlq(st, &fq, &q);
+    sqlq_free(&fq);
+    if (rc)
+        return -1;
     uint32_t mod = 0;
-    int deleted = 0, rc;
+    int deleted = 0;
     int64_t last = ps->cursor;
     while ((rc = store_step(q)) == 1) {
         last = store_col_int(q, 0);
         int kind = (int)store_col_int(q, 1);
-        if (kind < 0 || kind >= K__COUNT || !(ps->kinds & (1u << kind)))
+        int64_t seen = store_col_int(q, 4);
+        if (kind < 0 || kind >= K__COUNT || !(ps->kinds & (1u << kind)) || !seen)
             continue;
-        if (!outbound_may_notify(ps->client, kind, store_col_text(q, 2)))
-            continue;
-        if (!strcmp(store_col_text(q, 3), "delete"))
+        if (seen == 2 || !strcmp(store_col_text(q, 3), "delete"))
             deleted = 1;
         else
             mod |= 1u << kind;
@@ -271,39 +326,65 @@ static void start_one(dispatcher *d, int64_t oid, const char *sub, const char *b
     d->fl[d->n++] = f;
 }
 
+typedef struct due {
+    int64_t id, first_try;
+    char sub[UUID_STR_LEN], client[UUID_STR_LEN];
+    char *body, *target, *secret;
+} due;
+
+/* 1 when the subscription's client may be served now (access_admit): an
+ * emergency stop holds its notifications in the outbox until it ends. */
+static int admitted(store *st, const char *client_id)
+{
+    client cl;
+    api_error ae;
+    return clients_find(st, client_id, &cl) == STORE_OK && !access_admit(&cl, &ae);
+}
+
 static void start_due(dispatcher *d)
 {
     if (d->n >= MAX_INFLIGHT)
         return;
     int64_t now = time_now_ms();
     store_stmt *q;
-    if (store_prepare(d->st, "SELECT o.id, o.sub, o.body, s.target, s.secret, o.first_try FROM outbox o"
+    if (store_prepare(d->st, "SELECT o.id, o.sub, o.body, s.target, s.secret, o.first_try, s.client FROM outbox o"
                              " JOIN subscription s ON s.id=o.sub WHERE o.next_at<=? AND s.failing=0 AND s.expires>?"
                              " ORDER BY o.id LIMIT ?", &q))
         return;
     store_bind_int(q, 1, now);
     store_bind_int(q, 2, now);
     store_bind_int(q, 3, MAX_INFLIGHT * 2);
-    int64_t first_try[MAX_INFLIGHT];
-    int64_t ids[MAX_INFLIGHT];
-    int nstart = 0;
-    while (d->n < MAX_INFLIGHT && store_step(q) == 1) {
-        const char *sub = store_col_text(q, 1);
-        if (inflight_outbox(d, sub) >= 0)
-            continue; /* one delivery per subscription at a time, oldest first */
-        ids[nstart] = store_col_int(q, 0);
-        first_try[nstart] = store_col_int(q, 5);
-        nstart++;
-        start_one(d, store_col_int(q, 0), sub, store_col_text(q, 2), store_col_text(q, 3), store_col_text(q, 4));
+    /* Rows are copied out first: the checks below run statements of their
+     * own, and a PostgreSQL connection runs one at a time. */
+    due rows[MAX_INFLIGHT * 2];
+    int nrows = 0;
+    while (nrows < MAX_INFLIGHT * 2 && store_step(q) == 1) {
+        due *r = &rows[nrows++];
+        r->id = store_col_int(q, 0);
+        snprintf(r->sub, sizeof r->sub, "%s", store_col_text(q, 1));
+        r->body = xstrdup(store_col_text(q, 2));
+        r->target = xstrdup(store_col_text(q, 3));
+        r->secret = xstrdup(store_col_text(q, 4));
+        r->first_try = store_col_int(q, 5);
+        snprintf(r->client, sizeof r->client, "%s", store_col_text(q, 6));
     }
     store_finalize(q);
-    for (int i = 0; i < nstart; i++) {
-        if (first_try[i] || store_prepare(d->st, "UPDATE outbox SET first_try=? WHERE id=?", &q))
-            continue;
-        store_bind_int(q, 1, now);
-        store_bind_int(q, 2, ids[i]);
-        store_step(q);
-        store_finalize(q);
+    for (int i = 0; i < nrows; i++) {
+        due *r = &rows[i];
+        /* one delivery per subscription at a time, oldest first */
+        if (d->n < MAX_INFLIGHT && inflight_outbox(d, r->sub) < 0 && admitted(d->st, r->client)) {
+            start_one(d, r->id, r->sub, r->body, r->target, r->secret);
+            if (!r->first_try && !store_prepare(d->st, "UPDATE outbox SET first_try=? WHERE id=?", &q)) {
+                store_bind_int(q, 1, now);
+                store_bind_int(q, 2, r->id);
+                store_step(q);
+                store_finalize(q);
+            }
+        }
+        free(r->body);
+        free(r->target);
+        sodium_memzero(r->secret, strlen(r->secret));
+        free(r->secret);
     }
 }
 
@@ -409,9 +490,28 @@ static void *run(void *arg)
         return NULL;
     }
     d.multi = curl_multi_init();
+    /* One node of many dispatches: the others wait for the lease, so a
+     * notification is sent once however many nodes serve the store. */
+    char holder[UUID_STR_LEN];
+    uuid_random(holder);
+    int leader = 0;
+    int64_t lease_next = 0;
     while (!atomic_load(&stopping)) {
-        fill(&d);
-        start_due(&d);
+        int64_t now = time_now_ms();
+        if (now >= lease_next) {
+            int rc = store_lease(d.st, "webhooks", holder, LEASE_TTL_MS);
+            if (rc == STORE_ERR)
+                log_msg(LOG_WARN, "webhooks: renewing the dispatcher lease failed: %s", store_errmsg(d.st));
+            else if ((rc == STORE_OK) != leader)
+                log_msg(LOG_INFO, rc == STORE_OK ? "webhooks: this node dispatches now"
+                                                 : "webhooks: another node dispatches; this one waits");
+            leader = rc == STORE_OK;
+            lease_next = now + LEASE_TTL_MS / 3;
+        }
+        if (leader) {
+            fill(&d);
+            start_due(&d);
+        }
         int running = 0;
         curl_multi_perform(d.multi, &running);
         collect(&d);
@@ -422,6 +522,8 @@ static void *run(void *arg)
     /* Deliveries cut short stay in the outbox and go out after a restart. */
     while (d.n)
         release(&d, d.fl[0]);
+    if (leader)
+        store_lease_release(d.st, "webhooks", holder);
     curl_multi_cleanup(d.multi);
     store_close(d.st);
     return NULL;

@@ -13,6 +13,13 @@
  * exponential backoff and jitter for a bounded period, after which the
  * subscription is marked failing until it is renewed (PATCH).
  *
+ * What a client hears of is decided by the access view (access.h), as for
+ * its API requests: a change to an entity outside its organisations,
+ * categories or protected-identity mode is not notified, a person it
+ * received who leaves its view is notified as a deletion, and nothing is
+ * delivered while the client is stopped, suspended or past its contract
+ * (the notifications wait in the outbox).
+ *
  * Each delivery is signed: X-Skolnav-Timestamp (Unix seconds) and
  * X-Skolnav-Signature: sha256=HEX(HMAC-SHA256(secret, timestamp "." body)),
  * with the per-subscription secret returned once when it is created.
@@ -69,10 +76,6 @@ int subs_renew(store *st, const char *client, const char *id, subscription *out)
 int subs_delete(store *st, const char *client, const char *id);
 /* The Subscription wire JSON (malloc'd). */
 char *subs_json(const subscription *s);
-
-/* The one place deciding whether a client hears about a change to an
- * entity (the access view of issue 5 hooks in here). Today: yes. */
-int outbound_may_notify(const char *client_id, int kind, const char *entity_id);
 
 /* The dispatcher thread, with its own store connection to `db`. */
 int outbound_start(const char *db);

@@ -43,12 +43,6 @@ const outbound_opts *outbound_config(void)
     return &config;
 }
 
-int outbound_may_notify(const char *client_id, int kind, const char *entity_id)
-{
-    (void)client_id, (void)kind, (void)entity_id;
-    return 1;
-}
-
 int subs_target_ok(const char *target, char *why, size_t whylen)
 {
     if (!target || !*target || strlen(target) > SUB_TARGET_MAX) {

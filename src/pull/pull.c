@@ -33,6 +33,15 @@ static int failf(puller *p, const char *fmt, ...)
     return -1;
 }
 
+/* The server is stopping: the run ends here, its walk positions saved. */
+static int cancelled(puller *p)
+{
+    if (!p->o.cancel || !atomic_load(p->o.cancel))
+        return 0;
+    failf(p, "the run was stopped (the server is shutting down); the next run resumes where it stopped");
+    return 1;
+}
+
 static void sleep_s(double s)
 {
     struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
@@ -273,6 +282,10 @@ static int walk(puller *p, int kind, kstate *s, int full, int64_t after)
     strmap_init(&tokens);
     int rc = 0;
     for (long page = 0; !rc; page++) {
+        if (cancelled(p)) {
+            rc = -1;
+            break;
+        }
         if (page >= PULL_MAX_PAGES) {
             rc = failf(p, "%s: more than %ld pages; the upstream's paging does not end", model_kind(kind)->path,
                        PULL_MAX_PAGES);
@@ -357,6 +370,10 @@ static int pull_deleted(puller *p, int kind, int64_t after)
     strmap_init(&tokens);
     int rc = 0;
     for (long page = 0; !rc && page < PULL_MAX_PAGES; page++) {
+        if (cancelled(p)) {
+            rc = -1;
+            break;
+        }
         buf_reset(&u);
         buf_printf(&u, "%s/deletedEntities?limit=%ld", p->src->url, p->o.page_limit);
         if (token) {

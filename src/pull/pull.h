@@ -11,6 +11,7 @@
 #ifndef SKOLNAV_PULL_H
 #define SKOLNAV_PULL_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "sources/sources.h"
@@ -22,6 +23,7 @@ typedef struct pull_opts {
     long timeout_ms;     /* per request, 0 = 30 s */
     int max_retries;     /* per request for timeouts, 5xx and 429; 0 = 3 */
     long max_wait_s;     /* the longest Retry-After honoured, 0 = 60 */
+    const atomic_int *cancel; /* when set (non-zero): stop before the next page; the next run resumes */
 } pull_opts;
 
 #define PULL_DEFAULT_OVERLAP_S 300
@@ -36,5 +38,14 @@ typedef struct pull_report {
 /* One run. 0 when it succeeded; -1 with rep->error (the run is also
  * recorded in the source's health either way). */
 int pull_run(store *st, const source_rec *src, const pull_opts *o, pull_report *rep);
+
+/* ---- scheduled pulls (scheduler.c)
+ * A thread in the server runs each pull source whose schedule is due (its
+ * last pull started at least `schedule` seconds ago, or it never ran).
+ * Any number of nodes may run it: a source's run is taken under a store
+ * lease ("pull.<name>"), and whether it is due is decided again under the
+ * lease, so one node runs it. */
+int pull_scheduler_start(const char *db);
+void pull_scheduler_stop(void);
 
 #endif

@@ -7,6 +7,7 @@
  * costs no second code path.
  */
 #include "sources/batch.h"
+#include "sources/batch_schools.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,7 +191,7 @@ static int existing_only(store *st, int kind, json_t *ids, json_t *out, ingest_r
 }
 
 static int delete_ids(store *st, int kind, json_t *ids, const ingest_opts *io, batch_outcome *out,
-                      ingest_result *res, json_t *samples)
+                      ingest_result *res, json_t *samples, json_t *schools)
 {
     size_t n = json_array_size(ids);
     if (!n)
@@ -198,7 +199,7 @@ static int delete_ids(store *st, int kind, json_t *ids, const ingest_opts *io, b
     const char **v = xcalloc(n, sizeof *v);
     for (size_t i = 0; i < n; i++)
         v[i] = json_string_value(json_array_get(ids, i));
-    int rc = ingest_delete(st, kind, v, n, io, res);
+    int rc = batch_schools_ids(st, kind, v, n, "deleted", schools) ? -1 : ingest_delete(st, kind, v, n, io, res);
     free(v);
     if (rc)
         return -1;
@@ -206,6 +207,17 @@ static int delete_ids(store *st, int kind, json_t *ids, const ingest_opts *io, b
     for (size_t i = 0; i < n && json_array_size(samples) < SAMPLES; i++)
         json_array_append(samples, json_array_get(ids, i));
     return 0;
+}
+
+/* The change feed's last seq, -1 on error. */
+static int64_t feed_end(store *st)
+{
+    store_stmt *q;
+    if (store_prepare(st, "SELECT COALESCE(MAX(seq), 0) FROM changes", &q))
+        return -1;
+    int64_t seq = store_step(q) == 1 ? store_col_int(q, 0) : -1;
+    store_finalize(q);
+    return seq;
 }
 
 /* Which threshold the effect crosses, if any (a reason for the summary). */
@@ -231,7 +243,8 @@ static int over_threshold(const source_rec *src, int kind, int64_t before, const
     return 0;
 }
 
-static char *make_summary(const int64_t *before, const batch_outcome *out, json_t *samples, const char *why)
+static char *make_summary(const int64_t *before, const batch_outcome *out, json_t *samples, json_t *schools,
+                          const char *why)
 {
     json_t *s = json_object(), *kinds = json_object();
     for (int k = 0; k < K__COUNT; k++) {
@@ -247,6 +260,7 @@ static char *make_summary(const int64_t *before, const batch_outcome *out, json_
     }
     json_object_set_new(s, "reason", json_string(why));
     json_object_set_new(s, "kinds", kinds);
+    json_object_set(s, "schools", schools);
     char *text = json_dumps(s, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(s);
     return text;
@@ -298,7 +312,7 @@ static void problems_text(const ingest_result *res, int kind, buf *b)
 }
 
 static int apply_kinds(store *st, const source_rec *src, json_t *batch, const batch_opts *o, int64_t at,
-                       batch_outcome *out, ingest_result *res, json_t *samples)
+                       batch_outcome *out, ingest_result *res, json_t *samples, json_t *schools)
 {
     json_t *up = json_object_get(batch, "upsert"), *del = json_object_get(batch, "delete"),
            *full = json_object_get(batch, "full");
@@ -330,7 +344,7 @@ static int apply_kinds(store *st, const source_rec *src, json_t *batch, const ba
         }
         json_t *smp = json_array();
         if (!rc && !res->nproblems)
-            rc = delete_ids(st, k, kill, &io, out, res, smp);
+            rc = delete_ids(st, k, kill, &io, out, res, smp, schools);
         if (json_array_size(smp))
             json_object_set(samples, path, smp);
         json_decref(smp);
@@ -353,7 +367,8 @@ int batch_apply(store *st, const source_rec *src, json_t *batch, const batch_opt
     out->failed_kind = K_NONE;
     int64_t started = time_now_ms(), at = o && o->at_ms ? o->at_ms : started;
     int64_t before[K__COUNT] = { 0 };
-    json_t *samples = json_object();
+    json_t *samples = json_object(), *schools = json_object();
+    int64_t seq0 = 0;
     buf why;
     buf_init(&why);
     int bad_kind;
@@ -367,6 +382,12 @@ int batch_apply(store *st, const source_rec *src, json_t *batch, const batch_opt
         ingest_problem_add(res, -1, NULL, "", "the store failed: %s", store_errmsg(st));
         goto record;
     }
+    seq0 = feed_end(st);
+    if (seq0 < 0) {
+        store_rollback(st);
+        ingest_problem_add(res, -1, NULL, "", "the store failed: %s", store_errmsg(st));
+        goto record;
+    }
     for (int k = 0; k < K__COUNT; k++) {
         before[k] = sources_entity_count(st, src->name, k);
         if (before[k] < 0) {
@@ -375,7 +396,7 @@ int batch_apply(store *st, const source_rec *src, json_t *batch, const batch_opt
             goto record;
         }
     }
-    if (apply_kinds(st, src, batch, o, at, out, res, samples)) {
+    if (apply_kinds(st, src, batch, o, at, out, res, samples, schools)) {
         store_rollback(st);
         /* a store failure has index -1 and no field; anything else is the data */
         int data = res->nproblems && !(res->problems[0].index < 0 && !strncmp(res->problems[0].message, "the store failed", 16));
@@ -390,8 +411,13 @@ int batch_apply(store *st, const source_rec *src, json_t *batch, const batch_opt
     for (int k = 0; k < K__COUNT; k++)
         held |= over_threshold(src, k, before[k], out, started, &why);
     if (held && !(o && (o->flags & BATCH_FORCE))) {
+        /* The per-school counts read the batch's effect, then the store as
+         * it was (the names of organisations the batch deletes). */
+        int counted = !batch_schools_changes(st, seq0, schools);
         store_rollback(st);
-        out->summary = make_summary(before, out, samples, why.data);
+        if (!counted || batch_schools_name(st, schools))
+            json_object_clear(schools); /* the summary goes without them rather than not at all */
+        out->summary = make_summary(before, out, samples, schools, why.data);
         if (store_held(st, src, batch, out->summary, out->held_id)) {
             ingest_problem_add(res, -1, NULL, "", "the store failed: %s", store_errmsg(st));
             goto record;
@@ -436,6 +462,7 @@ record:
     }
     buf_free(&why);
     json_decref(samples);
+    json_decref(schools);
     return out->status;
 }
 

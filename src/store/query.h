@@ -28,12 +28,18 @@ typedef struct query_filter {
  * lookup, expand and reference name read on a store connection with a
  * scope set returns only the entities inside it, so paging stays exact.
  */
+struct query;
+
 typedef struct query_scope {
     const char *client;    /* client id: its organisations are its client_org rows */
     int all_orgs;          /* every organisation; otherwise client_org and below */
     uint32_t cats;         /* granted categories, bit per field_category */
     int exclude_protected; /* persons with a securityMarking other than Ingen are out */
     int alias_protected;   /* they are in, but named by an alias (display names) */
+    int alias_unmatched;   /* ... and out of this request, which finds persons by what the alias hides */
+    /* Alias mode: 1 when a list query of persons filters or sorts by what
+     * the alias hides (then protected persons are out of it). */
+    int (*alias_hides)(const struct query *q);
 } query_scope;
 
 typedef struct query {

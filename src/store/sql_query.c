@@ -422,6 +422,12 @@ int sql_list(const query *q, long limit, sqlq *s)
     if (list_source(q, s))
         return -1;
     const query_scope *sc = q->scope ? q->scope : sql_thread_scope();
+    query_scope unmatched;
+    if (sc && sc->alias_protected && sc->alias_hides && q->kind->id == K_PERSON && sc->alias_hides(q)) {
+        unmatched = *sc;
+        unmatched.alias_unmatched = 1;
+        sc = &unmatched;
+    }
     if (sc) {
         add(s, " AND ");
         sql_scope(sc, q->kind->id, "e.id", s);

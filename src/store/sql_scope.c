@@ -166,7 +166,7 @@ void sql_scope(const query_scope *sc, int kind, const char *col, sqlq *s)
     add(s, " IN ");
     if (!in_scope(sc, kind, s))
         s->sql.len = mark, s->sql.data[mark] = 0;
-    if (sc->exclude_protected) {
+    if (sc->exclude_protected || (sc->alias_unmatched && kind == K_PERSON)) {
         if (kind == K_PERSON) {
             buf_printf(&s->sql, " AND %s NOT IN ", col);
             protected_persons(s);
@@ -174,7 +174,7 @@ void sql_scope(const query_scope *sc, int kind, const char *col, sqlq *s)
         /* An entity that cannot exist without a protected person (a
          * placement of a protected child, a grade of a protected pupil) is
          * a link to them, so it is out as well. */
-        for (const field *f = k->fields; f->name; f++) {
+        for (const field *f = k->fields; sc->exclude_protected && f->name; f++) {
             if (!(f->flags & F_PERSONREF) || !(f->flags & F_REQUIRED) || (f->flags & F_ARRAY))
                 continue;
             const char *key = ref_key(k, f->name);

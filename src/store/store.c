@@ -10,8 +10,10 @@
 #include <stdio.h>
 
 #include "store/backend.h"
+#include "store/sql_query.h"
 #include "util/buf.h"
 #include "util/collate.h"
+#include "util/timefmt.h"
 
 static store_head *head(store *st)
 {
@@ -274,6 +276,24 @@ const void *store_col_blob(store_stmt *s, int i, size_t *n)
     return ops(stmt_store(s))->col_blob(s, i, n);
 }
 
+int store_prepare_sqlq(store *st, const sqlq *q, store_stmt **out)
+{
+    if (store_prepare(st, q->sql.data ? q->sql.data : "", out))
+        return STORE_ERR;
+    for (size_t i = 0; i < q->nb; i++) {
+        const sql_bind *b = &q->b[i];
+        int rc = b->t == B_TEXT ? store_bind_text(*out, (int)i + 1, b->s)
+               : b->t == B_INT  ? store_bind_int(*out, (int)i + 1, b->i)
+                                : store_bind_blob(*out, (int)i + 1, b->b, b->blen);
+        if (rc) {
+            store_finalize(*out);
+            *out = NULL;
+            return STORE_ERR;
+        }
+    }
+    return STORE_OK;
+}
+
 void store_finalize(store_stmt *s)
 {
     if (s)
@@ -312,6 +332,52 @@ int store_setting_set(store *st, const char *key, const char *value)
 {
     return setting_write(st, "INSERT INTO setting(k, v) VALUES(?, ?) ON CONFLICT(k) DO UPDATE SET v=excluded.v",
                          key, value);
+}
+
+/* A lease's value: the expiry as 20 digits, a space, the holder. */
+#define LEASE_VALUE_MAX 300
+
+int store_lease(store *st, const char *name, const char *holder, int64_t ttl_ms)
+{
+    char key[128], mine[LEASE_VALUE_MAX];
+    snprintf(key, sizeof key, "lease.%s", name);
+    int64_t now = time_now_ms();
+    snprintf(mine, sizeof mine, "%020lld %s", (long long)(now + ttl_ms), holder);
+    if (store_begin(st))
+        return STORE_ERR;
+    char *cur = NULL;
+    int rc = store_setting_get(st, key, &cur);
+    int take = rc == STORE_NOTFOUND;
+    if (rc == STORE_OK) {
+        long long until = strtoll(cur, NULL, 10);
+        const char *who = strchr(cur, ' ');
+        take = until <= now || (who && !strcmp(who + 1, holder));
+    }
+    free(cur);
+    if (rc == STORE_ERR || (take && store_setting_set(st, key, mine)) || store_commit(st)) {
+        store_rollback(st);
+        return STORE_ERR;
+    }
+    return take ? STORE_OK : STORE_NOTFOUND;
+}
+
+int store_lease_release(store *st, const char *name, const char *holder)
+{
+    char key[128];
+    snprintf(key, sizeof key, "lease.%s", name);
+    if (store_begin(st))
+        return STORE_ERR;
+    char *cur = NULL;
+    int rc = store_setting_get(st, key, &cur);
+    const char *who = rc == STORE_OK ? strchr(cur, ' ') : NULL;
+    if (who && !strcmp(who + 1, holder))
+        rc = store_setting_set(st, key, "0 -");
+    free(cur);
+    if (rc == STORE_ERR || store_commit(st)) {
+        store_rollback(st);
+        return STORE_ERR;
+    }
+    return STORE_OK;
 }
 
 int store_setting_init(store *st, const char *key, const char *value, char **out)

@@ -121,6 +121,18 @@ int store_setting_set(store *st, const char *key, const char *value);
  * writer wins), then reads it back into *value (caller frees). */
 int store_setting_init(store *st, const char *key, const char *value, char **out);
 
+/* A lease for work that one node of many must do alone (the webhook
+ * dispatcher, scheduled pulls): kept in the setting table as
+ * "lease.<name>", held by `holder` until now + ttl_ms. Takes it when it is
+ * free, expired or held by `holder` already (a renewal), atomically across
+ * nodes (in a write transaction). STORE_OK when holder has it now,
+ * STORE_NOTFOUND when another holder does, STORE_ERR. A holder that stalls
+ * past ttl_ms loses it: work under a lease must be safe to repeat. */
+int store_lease(store *st, const char *name, const char *holder, int64_t ttl_ms);
+/* Gives the lease up (when held by holder), so another node takes over at
+ * once rather than after the ttl. */
+int store_lease_release(store *st, const char *name, const char *holder);
+
 /* ---- raw SQL for the modules that own their tables (clients, ...)
  * Placeholders are "?" (numbered from 1) on every backend; keep to SQL
  * both SQLite and PostgreSQL accept. Step one statement to its end (or
@@ -145,5 +157,9 @@ const void *store_col_blob(store_stmt *s, int i, size_t *n);
 int store_col_is_null(store_stmt *s, int i);
 void store_finalize(store_stmt *s);
 int store_exec(store *st, const char *sql);
+/* Prepares SQL made by the builders of sql_query.h (with "?" placeholders:
+ * sqlq_init(q, 0)) and binds its values in order. */
+struct sqlq;
+int store_prepare_sqlq(store *st, const struct sqlq *q, store_stmt **out);
 
 #endif

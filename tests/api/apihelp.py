@@ -2,14 +2,17 @@
 schema validation derived from the server's own OpenAPI document, a cache of
 fully walked collections, Swedish collation and time parsing."""
 
+import atexit
 import copy
 import datetime as dt
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import unicodedata
 import uuid
@@ -250,7 +253,11 @@ class Cli:
         return cp
 
     def demo(self, seed):
-        return self.run("demo", "--db", self.db, "--scale", "mittkoping", "--seed", seed, timeout=900)
+        """The Mittköping demo of seed in this store: generated once per
+        binary, seed and backend in a test session, then copied (a file
+        copy on SQLite, a template database on PostgreSQL), which keeps
+        the many servers of the suite from each generating it again."""
+        return _demo_cache.copy_into(self, str(seed))
 
     def add_client(self, name, as_json):
         args = ["client", "add", "--db", self.db, name, "--full-access"]
@@ -272,6 +279,46 @@ class Cli:
 
     def delete(self, kind, *ids, check=True):
         return self.run("delete", "--db", self.db, "--kind", kind, *ids, check=check)
+
+
+class _DemoCache:
+    def __init__(self):
+        self.made = {}
+        self.dir = None
+
+    def _generate(self, cli, seed):
+        if backend() == "postgresql":
+            src = new_pg_db()
+        else:
+            if self.dir is None:
+                self.dir = tempfile.mkdtemp(prefix="skolnav-demo-")
+                atexit.register(shutil.rmtree, self.dir, True)
+            src = os.path.join(self.dir, "demo-%d-%s.db" % (len(self.made), seed))
+        Cli(cli.binary, src, cli.workdir).run("demo", "--db", src, "--scale", "mittkoping", "--seed", seed,
+                                              timeout=900)
+        return src
+
+    def copy_into(self, cli, seed):
+        key = (cli.binary, seed, backend())
+        src = self.made.get(key)
+        if src is None:
+            src = self.made[key] = self._generate(cli, seed)
+        if cli.db.startswith("postgres"):
+            base, name = cli.db.rsplit("/", 1)
+            # CREATE DATABASE ... TEMPLATE copies the files; nobody is
+            # connected to the template after its demo run.
+            psql(base + "/postgres", "DROP DATABASE IF EXISTS " + name)
+            psql(base + "/postgres", "CREATE DATABASE %s TEMPLATE %s" % (name, src.rsplit("/", 1)[1]))
+        else:
+            for suffix in ("-wal", "-shm", "-journal"):
+                if os.path.exists(cli.db + suffix):
+                    os.unlink(cli.db + suffix)
+            shutil.copyfile(src, cli.db)
+            if os.path.exists(src + "-wal"):
+                shutil.copyfile(src + "-wal", cli.db + "-wal")
+
+
+_demo_cache = _DemoCache()
 
 
 def free_port():

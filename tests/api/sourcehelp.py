@@ -34,10 +34,14 @@ def sql_quote(s):
 
 
 class IngestServer:
-    def __init__(self, workdir, demo=False, max_body=MAX_BODY):
+    def __init__(self, workdir, demo=False, max_body=MAX_BODY, scheduled_pulls=False, db=None):
+        """scheduled_pulls: the server runs the pull sources' schedules
+        (off by default, so a test's own `skolnav pull` runs are the only
+        ones); db: serve an existing store (another node)."""
         self.workdir = str(workdir)
+        self.scheduled_pulls = scheduled_pulls
         self.binary = skolnav_bin()
-        self.db = new_db(self.workdir, "hub")  # an SQLite file or a PostgreSQL database
+        self.db = db or new_db(self.workdir, "hub")  # an SQLite file or a PostgreSQL database
         self.cli = Cli(self.binary, self.db, self.workdir)
         self.demo = demo
         self.max_body = max_body
@@ -58,7 +62,8 @@ class IngestServer:
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
             [self.binary, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port,
-             "--ingest-listen", "127.0.0.1:%d" % self.iport, "--ingest-max-body", str(self.max_body)],
+             "--ingest-listen", "127.0.0.1:%d" % self.iport, "--ingest-max-body", str(self.max_body)] +
+            ([] if self.scheduled_pulls else ["--no-scheduled-pulls"]),
             stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.time() + 30
         while True:

@@ -4,6 +4,7 @@ seen by every node at once, and nodes starting together agree on the
 page-token key. Runs on the backend under test (on SQLite the nodes are
 processes sharing one file; on PostgreSQL, one database)."""
 
+import time
 import uuid
 
 import pytest
@@ -97,3 +98,32 @@ def test_nodes_starting_together_share_one_page_token_key(tmp_path_factory):
     finally:
         for n in (first, second):
             assert n.stop() == 0, n.log()
+
+
+def test_one_node_sends_each_notification_and_another_takes_over(tmp_path_factory):
+    """The nodes share one webhook dispatcher lease: each change is notified
+    once, and when the dispatching node stops another one carries on."""
+    from test_webhooks import Receiver, subscribe
+    args = ["--webhook-allow-http-loopback"]
+    a = Server(str(tmp_path_factory.mktemp("hook-a")), "5", serve_args=args).start()
+    b = Server(str(tmp_path_factory.mktemp("hook-b")), "5", db=a.db, serve_args=args)
+    b.key_a, b.key_b = a.key_a, a.key_b
+    b.launch()
+    rec = Receiver().start()
+    try:
+        subscribe(a.api, rec.url, ["Room"])
+        room = a.api.get_json("/rooms", {"limit": 1})["data"][0]
+        body = {k: v for k, v in room.items() if k != "meta"}
+        for i in range(3):
+            a.cli.ingest("rooms", [dict(body, displayName="%s %d" % (room["displayName"], i))])
+            rec.wait(i + 1)
+        time.sleep(2)  # room for a second node's copy to arrive, were there one
+        assert len(rec.got) == 3, [b for _h, b in rec.got]
+        assert a.stop() == 0, a.log()
+        b.cli.ingest("rooms", [dict(body, displayName=room["displayName"] + " efter")])
+        rec.wait(4)
+    finally:
+        rec.stop()
+        for n in (a, b):
+            if n.proc and n.proc.poll() is None:
+                assert n.stop() == 0, n.log()

@@ -246,3 +246,27 @@ def test_deleted_upstream_in_a_full_walk(hub, bad):
     r = report(pull(hub, "walk", "--full"))
     assert (r["deleted"], r["unchanged"]) == (1, 3), r
     assert hub.get("/organisations/" + org(4)["id"]).status_code == 404
+
+
+def test_a_scheduled_pull_runs_by_itself_once_across_nodes(upstream, tmp_path_factory):
+    """The server runs a pull source whose schedule is due (here: never
+    ran), with no `skolnav pull`; of two nodes on one store, one runs it."""
+    a = IngestServer(tmp_path_factory.mktemp("sched-a"), scheduled_pulls=True)
+    a.cli.run("migrate", "--db", a.db, "--create")
+    add_pull(a, "sched", upstream.base, upstream.api_key, "--schedule", "3600", "--kinds", "organisations")
+    a.start()
+    b = IngestServer(tmp_path_factory.mktemp("sched-b"), scheduled_pulls=True, db=a.db).start()
+    try:
+        def pulls():
+            return [r for r in a.source_show("sched")["runs"] if r["what"].startswith("pull")]
+        deadline = time.time() + 120
+        while not pulls():
+            assert time.time() < deadline, "no scheduled pull within 120 s:\n" + a.log() + b.log()
+            time.sleep(0.2)
+        assert pulls()[0]["result"] == "ok", pulls()
+        assert ids(a, "/organisations") == ids(upstream, "/organisations")
+        time.sleep(3)  # both schedulers have had several turns since
+        assert len(pulls()) == 1, pulls()
+    finally:
+        for n in (b, a):
+            assert n.stop() == 0, n.log()

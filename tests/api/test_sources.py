@@ -169,3 +169,25 @@ def test_snapshot_problems(hub):
     assert r.status_code == 400 and "'pupils' is not an entity kind" in r.text
     r = hub.push("PUT", "/snapshot", {}, key)
     assert r.status_code == 400 and "at least one kind" in r.text
+
+
+def test_a_held_batch_counts_its_effect_per_school(hub):
+    key = hub.add_push("perschool")
+    a, b = school(name="Ängsskolan"), school(name="Björkskolan")
+    def pupil(org, n):
+        return {"id": str(uuid.uuid4()), "givenName": "Elev%d" % n, "familyName": "Skolsson",
+                "enrolments": [{"enroledAt": {"id": org["id"]}, "schoolType": "GR", "startDate": "2025-08-15"}]}
+    at_a = [pupil(a, i) for i in range(12)]
+    at_b = [pupil(b, i) for i in range(12)]
+    assert hub.push("PUT", "/snapshot", {"organisations": [a, b], "persons": at_a + at_b}, key).status_code == 201
+    # every pupil of a gone, three of b renamed: held, and the summary says where
+    renamed = [dict(p, givenName="Ny") for p in at_b[:3]] + at_b[3:]
+    r = hub.push("PUT", "/snapshot", {"organisations": [a, b], "persons": renamed}, key)
+    assert r.status_code == 202, r.text
+    schools = r.json()["summary"]["schools"]
+    assert schools[a["id"]]["displayName"] == a["displayName"]
+    assert schools[a["id"]]["persons"] == {"deleted": 12}
+    assert schools[b["id"]]["persons"] == {"updated": 3}
+    assert "organisations" not in schools[a["id"]]  # unchanged schools are not counted
+    held_ = held(hub, "perschool")
+    assert held_[0]["summary"]["schools"] == schools

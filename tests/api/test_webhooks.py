@@ -15,7 +15,8 @@ import uuid
 
 import pytest
 
-from apihelp import Server, assert_error, free_port, parse_dt, sql_value, utcnow
+from accesshelp import grant_args, make_client
+from apihelp import Server, assert_error, free_port, parse_dt, sql_quote, sql_value, utcnow
 
 pytestmark = pytest.mark.mutating
 
@@ -347,3 +348,65 @@ def test_expiry_and_renewal(short_lived, receivers):
     r = api.request("PATCH", "/subscriptions/" + sub["id"])
     assert r.status_code == 200 and parse_dt(r.json()["expires"]) > utcnow()
     rec.wait(2)  # what changed while it was expired is announced after renewal
+
+
+# --- the access view decides what a subscriber hears of ---------------------------
+
+def _caught_up(srv, sub_id):
+    """True once the dispatcher has read the whole feed for the subscription."""
+    cursor = int(sql_value(srv.db, "SELECT cursor FROM subscription WHERE id=%s" % sql_quote(sub_id)))
+    return cursor >= int(sql_value(srv.db, "SELECT COALESCE(MAX(seq), 0) FROM changes"))
+
+
+def _pending(srv, sub_id):
+    return int(sql_value(srv.db, "SELECT count(*) FROM outbox WHERE sub=%s" % sql_quote(sub_id)))
+
+
+def _pupil(pid, org):
+    return {"id": pid, "givenName": "Webb", "familyName": "Krok", "securityMarking": "Ingen",
+            "enrolments": [{"enroledAt": {"id": org}, "schoolType": "GR", "startDate": "2025-08-15"}]}
+
+
+def test_a_scoped_subscriber_hears_only_of_its_view(hooks, receivers):
+    api, cli = hooks.api, hooks.cli
+    units = sorted(o["id"] for o in api.walk("/organisations", {"type": "Skolenhet"}))
+    a, b = units[0], units[1]
+    cid, key = make_client(cli, "hook-scoped", *grant_args(orgs=[a], cats=["Students"]))
+    rec = receivers().start()
+    sub, _secret = subscribe(api, rec.url, ["Person"], key=key)
+
+    # A pupil at the other school: the feed is read, nothing is queued or sent.
+    outside = str(uuid.uuid4())
+    cli.ingest("persons", [_pupil(outside, b)])
+    until(lambda: _caught_up(hooks, sub["id"]), "the dispatcher to read the change")
+    assert _pending(hooks, sub["id"]) == 0 and rec.got == []
+
+    # A pupil at its school is notified.
+    inside = str(uuid.uuid4())
+    cli.ingest("persons", [_pupil(inside, a)])
+    rec.wait(1)
+    assert rec.bodies()[0] == {"modifiedEntites": ["Person"], "deletedEntities": False}
+
+    # Once received, a pupil who moves out of its view is a deletion to it.
+    assert api.get("/persons/" + inside, key=key).status_code == 200
+    cli.ingest("persons", [_pupil(inside, b)])
+    rec.wait(2)
+    assert rec.bodies()[1] == {"modifiedEntites": [], "deletedEntities": True}
+
+
+def test_a_stopped_subscriber_hears_nothing_until_resumed(hooks, receivers):
+    api, cli = hooks.api, hooks.cli
+    cid, key = make_client(cli, "hook-stopped", *grant_args(cats=["Students"]))
+    rec, witness = receivers().start(), receivers().start()
+    sub, _s = subscribe(api, rec.url, ["Person"], key=key)
+    subscribe(api, witness.url, ["Person"])  # full access, never stopped
+    org = sorted(o["id"] for o in api.walk("/organisations", {"type": "Skolenhet"}))[0]
+    cli.run("stop", "--db", cli.db, "--client", cid)
+    try:
+        cli.ingest("persons", [_pupil(str(uuid.uuid4()), org)])
+        witness.wait(1)  # the dispatcher has seen the change
+        assert rec.got == [] and not _caught_up(hooks, sub["id"])
+    finally:
+        cli.run("resume", "--db", cli.db, "--client", cid)
+    rec.wait(1)
+    assert rec.bodies()[0]["modifiedEntites"] == ["Person"]

@@ -1,0 +1,143 @@
+/*
+ * Scheduled pulls (see pull.h): one thread per server, its own store
+ * connection. Each turn it lists the pull sources with a schedule and runs
+ * those that are due, one at a time (a pull is mostly waiting on the
+ * upstream; running two at once would only share the same two cores).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pull/pull.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/timefmt.h"
+
+#define TURN_MS 1000
+/* Longer than any pull is expected to take: a node that dies mid-run
+ * blocks its source's next scheduled run for at most this long (a
+ * clean shutdown gives the lease up at once). */
+#define RUN_LEASE_MS (2 * 3600 * 1000LL)
+
+static pthread_t thread;
+static atomic_int stopping;
+static int started;
+static char *db_url;
+static char holder[UUID_STR_LEN];
+
+typedef struct due_list {
+    char (*names)[SOURCE_NAME_MAX + 1];
+    size_t n, cap;
+} due_list;
+
+static void collect(void *ctx, const source_rec *s)
+{
+    due_list *d = ctx;
+    if (strcmp(s->type, "pull") || s->schedule <= 0)
+        return;
+    if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 8;
+        d->names = xrealloc(d->names, d->cap * sizeof *d->names);
+    }
+    snprintf(d->names[d->n++], SOURCE_NAME_MAX + 1, "%s", s->name);
+}
+
+/* The start of the source's last pull, 0 when it never ran, -1 on error. */
+static int64_t last_pull(store *st, const char *name)
+{
+    store_stmt *q;
+    if (store_prepare(st, "SELECT COALESCE(MAX(started), 0) FROM source_run WHERE source=? AND what LIKE 'pull%'",
+                      &q))
+        return -1;
+    store_bind_text(q, 1, name);
+    int64_t at = store_step(q) == 1 ? store_col_int(q, 0) : -1;
+    store_finalize(q);
+    return at;
+}
+
+/* Runs the source when it is due and no other node is running it. */
+static void run_if_due(store *st, const char *name)
+{
+    char lease[16 + SOURCE_NAME_MAX];
+    snprintf(lease, sizeof lease, "pull.%s", name);
+    if (store_lease(st, lease, holder, RUN_LEASE_MS) != STORE_OK)
+        return; /* another node runs it, or the store is unreachable (it will say so elsewhere) */
+    source_rec src;
+    /* Read again under the lease: the schedule may have changed, and
+     * another node may have run it just now. */
+    if (sources_get(st, name, &src) == STORE_OK) {
+        int64_t last = last_pull(st, name);
+        if (src.schedule > 0 && last >= 0 && time_now_ms() - last >= (int64_t)src.schedule * 1000) {
+            pull_opts o = { .overlap_s = -1, .max_wait_s = 10, .cancel = &stopping };
+            pull_report rep;
+            log_msg(LOG_INFO, "scheduled pull of source %s starts", name);
+            if (pull_run(st, &src, &o, &rep))
+                log_msg(LOG_WARN, "scheduled pull of source %s: %s", name, rep.error);
+            else
+                log_msg(LOG_INFO, "scheduled pull of source %s: %zu requests, %zu created, %zu updated, "
+                        "%zu deleted, %zu unchanged", name, rep.requests, rep.created, rep.updated, rep.deleted,
+                        rep.unchanged);
+        }
+        source_rec_free(&src);
+    }
+    store_lease_release(st, lease, holder);
+}
+
+static void turn(store *st)
+{
+    /* The names are copied out before anything runs: a PostgreSQL
+     * connection runs one statement at a time. */
+    due_list d = { 0 };
+    if (sources_list(st, collect, &d) != STORE_OK)
+        log_msg(LOG_WARN, "scheduled pulls: listing the sources failed: %s", store_errmsg(st));
+    for (size_t i = 0; i < d.n && !atomic_load(&stopping); i++)
+        run_if_due(st, d.names[i]);
+    free(d.names);
+}
+
+static void *run(void *arg)
+{
+    (void)arg;
+    store *st;
+    char err[512];
+    if (store_open(db_url, 0, &st, err, sizeof err)) {
+        log_msg(LOG_ERR, "scheduled pulls: %s", err);
+        return NULL;
+    }
+    while (!atomic_load(&stopping)) {
+        turn(st);
+        for (int waited = 0; waited < TURN_MS && !atomic_load(&stopping); waited += 50)
+            usleep(50 * 1000);
+    }
+    store_close(st);
+    return NULL;
+}
+
+int pull_scheduler_start(const char *db)
+{
+    if (started)
+        return 0;
+    uuid_random(holder);
+    db_url = xstrdup(db);
+    atomic_store(&stopping, 0);
+    if (pthread_create(&thread, NULL, run, NULL)) {
+        free(db_url);
+        db_url = NULL;
+        return -1;
+    }
+    started = 1;
+    return 0;
+}
+
+void pull_scheduler_stop(void)
+{
+    if (!started)
+        return;
+    atomic_store(&stopping, 1);
+    pthread_join(thread, NULL);
+    free(db_url);
+    db_url = NULL;
+    started = 0;
+}
