@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import hashes, hmac, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from accesshelp import grant_args, make_client
-from apihelp import assert_error, backend
+from apihelp import assert_error
 
 ISS = "https://dnp.example.invalid"
 AUD = "skolnav-test"
