@@ -57,6 +57,8 @@ static void add_vendor(void *ctx, const client *c, int64_t created)
                                          "fullAccess", c->full_access));
 }
 
+static json_t *opt_col(store_stmt *s, int i);
+
 void h_vendors_list(admin_ctx *cx)
 {
     json_t *items = json_array();
@@ -75,6 +77,16 @@ void h_vendors_list(admin_ctx *cx)
         json_object_set_new(v, "persons30d",
                             json_integer(scalar(cx->st, "SELECT count(DISTINCT person) FROM ledger WHERE client=? AND last>?",
                                                 id, since, &err)));
+        store_stmt *q;
+        if (!store_prepare(cx->st, "SELECT vendor FROM client WHERE id=?", &q)) {
+            store_bind_text(q, 1, id);
+            int rc = store_step(q);
+            json_object_set_new(v, "vendor", rc == 1 ? opt_col(q, 0) : json_null());
+            err |= rc < 0;
+            store_finalize(q);
+        } else {
+            err = 1;
+        }
         json_object_set_new(v, "failingWebhooks",
                             json_integer(scalar(cx->st, "SELECT count(*) FROM subscription WHERE client=? AND failing<>0",
                                                 id, 0, &err)));

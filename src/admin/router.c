@@ -37,7 +37,8 @@ static const route routes[] = {
     { "GET", "/oidc/start", ROLE_ALL, R_PUBLIC, h_oidc_start },
     { "GET", "/oidc/callback", ROLE_ALL, R_PUBLIC, h_oidc_callback },
 
-    { "GET", "/explorer/organisations", ADM | VW, 0, h_explorer_orgs },
+    /* The tree is the permission editor's too (access managers). */
+    { "GET", "/explorer/organisations", ADM | VW | AM, 0, h_explorer_orgs },
     { "GET", "/explorer/organisations/*", ADM | VW, 0, h_explorer_org },
     { "GET", "/explorer/organisations/*/*", ADM | VW, 0, h_explorer_org_list },
     { "GET", "/explorer/persons", ADM | VW, 0, h_explorer_persons },

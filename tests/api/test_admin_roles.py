@@ -16,7 +16,7 @@ ADM, AM, VW, DPO = "administrator", "access-manager", "viewer", "dpo"
 ENDPOINTS = [
     ("GET", "/me", None, ROLES),
     ("GET", "/meta", None, ROLES),
-    ("GET", "/explorer/organisations", None, (ADM, VW)),
+    ("GET", "/explorer/organisations", None, (ADM, VW, AM)),
     ("GET", "/explorer/organisations/%s" % NOID, None, (ADM, VW)),
     ("GET", "/explorer/organisations/%s/pupils" % NOID, None, (ADM, VW)),
     ("GET", "/explorer/persons?q=anna", None, (ADM, VW)),
