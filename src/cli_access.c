@@ -8,6 +8,7 @@
 
 #include "access/access.h"
 #include "access/issuer.h"
+#include "access/jwks.h"
 #include "access/view_as.h"
 #include "api/handlers.h"
 #include "api/pagetoken.h"
@@ -366,26 +367,34 @@ int cmd_view_as(int argc, char **argv)
 static int issuer_add(int argc, char **argv)
 {
     static const cli_optdef defs[] = { { "--db", 1 }, { "--jwks-file", 1 }, { "--audience", 1 }, { "--location", 1 },
-                                       { "--organization-id", 1 }, { "--client", 1 }, { 0 } };
+                                       { "--organization-id", 1 }, { "--client", 1 }, { "--jwks-url", 1 }, { 0 } };
     cli_args a;
     if (cli_parse("issuer add", argc, argv, defs, &a))
         return 2;
     issuer_def d = { .iss = a.npos == 1 ? a.pos[0] : NULL, .jwks_file = cli_get(&a, defs, "--jwks-file"),
                      .audience = cli_get(&a, defs, "--audience"), .location = cli_get(&a, defs, "--location"),
                      .organization_id = cli_get(&a, defs, "--organization-id") };
-    const char *cname = cli_get(&a, defs, "--client");
-    if (!d.iss || !d.jwks_file || !d.audience || !cname) {
-        fprintf(stderr, "skolnav issuer add: give the issuer (its iss claim), --jwks-file FILE, --audience AUD and "
-                        "--client CLIENT (optionally --location LOC, --organization-id ID)\n");
+    const char *cname = cli_get(&a, defs, "--client"), *url = cli_get(&a, defs, "--jwks-url");
+    if (!d.iss || !d.jwks_file == !url || !d.audience || !cname) {
+        fprintf(stderr, "skolnav issuer add: give the issuer (its iss claim), one of --jwks-file FILE or --jwks-url URL, "
+                        "--audience AUD and --client CLIENT (optionally --location LOC, --organization-id ID)\n");
         return 2;
     }
-    json_error_t jerr;
-    json_t *jwks = json_load_file(d.jwks_file, 0, &jerr);
-    int keys = json_is_array(json_object_get(jwks, "keys"));
+    char why[400];
+    if (url) {
+        if (jwks_url_ok(url, why, sizeof why)) {
+            fprintf(stderr, "skolnav issuer add: --jwks-url: %s\n", why);
+            return 2;
+        }
+        d.jwks_file = url; /* the keys' location, a file or a URL */
+    } else if (jwks_is_url(d.jwks_file)) {
+        fprintf(stderr, "skolnav issuer add: --jwks-file takes a file; give a URL with --jwks-url\n");
+        return 2;
+    }
+    json_t *jwks = jwks_get(d.jwks_file, NULL, why, sizeof why);
     json_decref(jwks);
-    if (!keys) {
-        fprintf(stderr, "skolnav issuer add: %s is not a JWKS document ({\"keys\": [...]}): %s\n", d.jwks_file,
-                jerr.text[0] ? jerr.text : "no keys array");
+    if (!jwks) {
+        fprintf(stderr, "skolnav issuer add: %s\n", why);
         return 1;
     }
     store *st = cli_open_db("issuer add", cli_get(&a, defs, "--db"));

@@ -252,7 +252,7 @@ static const command commands[] = {
       "  | audit purge --db PATH [--older-than DAYS] | audit retention --db PATH DAYS",
       "the disclosure ledger: who received which person's data, a client's use, retention" },
     { "issuer", cmd_issuer,
-      "issuer add --db PATH ISS --jwks-file FILE --audience AUD --client CLIENT [--location LOC]\n"
+      "issuer add --db PATH ISS --jwks-file FILE|--jwks-url URL --audience AUD --client CLIENT [--location LOC]\n"
       "          [--organization-id ID] | issuer list --db PATH | issuer remove --db PATH ISS",
       "trust RS256 JWTs from an external issuer (e.g. Skolverket's DNP) as a client's credential" },
     { "view-as", cmd_view_as, "view-as --db PATH CLIENT PATH [--method GET|POST] [--body FILE.json]",

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access/jwks.h"
 #include "access/jwt.h"
 #include "util/buf.h"
+#include "util/log.h"
 #include "util/timefmt.h"
 
 #define MAX_JWT 16384
@@ -61,8 +63,11 @@ int issuer_verify(store *st, const char *jwt, client *c)
     store_bind_text(s, 1, iss);
     if (store_step(s) != 1)
         goto out;
-    json_t *jwks = json_load_file(store_col_text(s, 0), JSON_REJECT_DUPLICATES, NULL);
-    char err[128];
+    char err[300], kid[64];
+    jwt_kid(jwt, kid, sizeof kid);
+    json_t *jwks = jwks_get(store_col_text(s, 0), kid[0] ? kid : NULL, err, sizeof err);
+    if (!jwks)
+        log_msg(LOG_WARN, "the keys of issuer %s cannot be read: %s", iss, err);
     /* The algorithm is the issuer's (RS256), never the token's choice. */
     int bad = !jwks || jwt_verify(jwt, jwks, "RS256", 1, &p, err, sizeof err);
     json_decref(jwks);
@@ -87,8 +92,6 @@ int issuer_verify(store *st, const char *jwt, client *c)
     s = NULL;
     rc = clients_find(st, client_id, c);
     if (rc == STORE_OK) {
-        char kid[64];
-        jwt_kid(jwt, kid, sizeof kid);
         snprintf(c->key_id, sizeof c->key_id, "jwt:%.11s", kid);
     }
 out:

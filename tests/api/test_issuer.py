@@ -5,6 +5,8 @@ token can be wrong is a 401; a rotated JWKS file takes effect at once."""
 
 import base64
 import json
+import http.server
+import threading
 import time
 
 import pytest
@@ -13,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, hmac, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from accesshelp import grant_args, make_client
-from apihelp import assert_error
+from apihelp import assert_error, free_port
 
 ISS = "https://dnp.example.invalid"
 AUD = "skolnav-test"
@@ -136,3 +138,68 @@ def test_issuer_cli(setup):
     cp = srv.cli.run("issuer", "add", "--db", srv.db, "x", "--jwks-file", "/nonexistent", "--audience", "a",
                      "--client", "dnp", check=False)
     assert cp.returncode != 0 and "JWKS" in cp.stderr
+
+
+class _KeyServer:
+    """A JWKS at a URL on the loopback; `doc` is what it serves, `hits` counts fetches."""
+
+    def __init__(self, doc):
+        self.doc, self.hits, self.up = doc, 0, True
+        ks = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                ks.hits += 1
+                body = json.dumps(ks.doc).encode()
+                self.send_response(200 if ks.up else 503)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *a):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), H)
+        self.url = "http://127.0.0.1:%d/jwks.json" % self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_jwks_by_url_is_cached_refetched_for_a_new_kid_and_kept_when_down(mutable_server):
+    srv = mutable_server
+    iss = "https://keys.example.invalid/by-url"
+    k1, k2 = new_key(), new_key()
+    ks = _KeyServer({"keys": [jwk(k1, "u1")]})
+    try:
+        cid, _key = make_client(srv.cli, "dnp-url", *grant_args(cats=["Students"]))
+        cp = srv.cli.run("issuer", "add", "--db", srv.db, iss, "--jwks-url", "http://example.invalid/jwks.json",
+                         "--audience", AUD, "--client", cid, check=False)
+        assert cp.returncode == 2 and "https://" in cp.stderr  # plain http only on the loopback
+        srv.cli.run("issuer", "add", "--db", srv.db, iss, "--jwks-url", ks.url, "--audience", AUD, "--client", cid)
+        tok1 = rs256(k1, {"alg": "RS256", "kid": "u1"}, claims(iss=iss))
+        assert call(srv, tok1).status_code == 200
+        hits = ks.hits
+        assert call(srv, tok1).status_code == 200 and ks.hits == hits  # cached
+        # A rollover upstream: a token with the new kid makes the hub fetch again.
+        ks.doc = {"keys": [jwk(k1, "u1"), jwk(k2, "u2")]}
+        tok2 = rs256(k2, {"alg": "RS256", "kid": "u2"}, claims(iss=iss))
+        deadline = time.time() + 30
+        while call(srv, tok2).status_code != 200:  # at most one fetch per 5 s
+            assert time.time() < deadline, "the new key was not fetched"
+            time.sleep(1)
+        # The issuer goes down: the last good copy keeps working.
+        ks.up = False
+        assert call(srv, tok1).status_code == 200 and call(srv, tok2).status_code == 200
+        # A made-up kid cannot make the hub fetch on every request.
+        hits = ks.hits
+        bogus = rs256(k2, {"alg": "RS256", "kid": "nope"}, claims(iss=iss))
+        for _ in range(5):
+            assert_error(call(srv, bogus), 401)
+        assert ks.hits - hits <= 1
+    finally:
+        ks.close()
+        srv.cli.run("issuer", "remove", "--db", srv.db, iss)
