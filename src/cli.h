@@ -45,5 +45,6 @@ int cmd_source(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_quality(int argc, char **argv);
 int cmd_pull(int argc, char **argv);
+int cmd_provision(int argc, char **argv);
 
 #endif

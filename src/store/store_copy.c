@@ -41,6 +41,10 @@ static const struct {
     { "held_batch", "id, source, created, is_full, summary, payload", "ttiitt" },
     { "pull_state", "source, kind, phase, page_token, walk_started, watermark", "tittii" },
     { "pull_seen", "source, kind, id", "tit" },
+    { "provision_sp", "client, url, ca, cert, key, pin, api_header, api_key, metadata, jwks, entity_id, tag,"
+                      " md_cache, md_fetched, max_create, max_update, max_delete, activities, timeout_ms, retries,"
+                      " health, created", "tttttttttttttiiiiiiiti" },
+    { "provision_sent", "client, uuid, type, hash, json, sent", "ttitti" },
 };
 
 #define NTABLES (sizeof tables / sizeof *tables)
