@@ -96,6 +96,9 @@ void egil_set_sort(egil_set *s)
 typedef struct kindset {
     json_t **v;
     size_t n, cap;
+    unsigned char *last_v; /* the last row's cursor */
+    size_t last_vlen;
+    char last_id[UUID_STR_LEN];
     strmap by_id; /* id -> json_t* (borrowed from v) */
 } kindset;
 
@@ -110,6 +113,11 @@ static int collect(void *ctx, const store_row *row)
         ks->v = xrealloc(ks->v, ks->cap * sizeof *ks->v);
     }
     ks->v[ks->n++] = o;
+    free(ks->last_v);
+    ks->last_v = xmalloc(row->sortvlen ? row->sortvlen : 1);
+    memcpy(ks->last_v, row->sortv, row->sortvlen);
+    ks->last_vlen = row->sortvlen;
+    snprintf(ks->last_id, sizeof ks->last_id, "%s", row->id);
     return 0;
 }
 
@@ -118,6 +126,7 @@ static void kindset_free(kindset *ks)
     for (size_t i = 0; i < ks->n; i++)
         json_decref(ks->v[i]);
     free(ks->v);
+    free(ks->last_v);
     strmap_free(&ks->by_id, NULL);
 }
 
@@ -147,11 +156,16 @@ static int load_kind(access_view *av, store *st, int kind, kindset *ks, char *er
             query_free(&q);
             return -1;
         }
-        const char *last = json_string_value(json_object_get(ks->v[ks->n - 1], "id"));
-        if (!last || ks->n - before < PAGE)
+        if (ks->n - before < PAGE)
             break;
+        /* The next page starts after the last row read (the store's own
+         * cursor, whatever its order is). */
         q.has_cursor = 1;
-        snprintf(q.cur_id, sizeof q.cur_id, "%s", last);
+        free(q.cur_v);
+        q.cur_v = xmalloc(ks->last_vlen ? ks->last_vlen : 1);
+        memcpy(q.cur_v, ks->last_v, ks->last_vlen);
+        q.cur_vlen = ks->last_vlen;
+        snprintf(q.cur_id, sizeof q.cur_id, "%s", ks->last_id);
     }
     query_free(&q);
     for (size_t i = 0; i < ks->n; i++) {
