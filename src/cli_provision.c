@@ -586,10 +586,13 @@ static json_t *counts_json(long c[EG__COUNT][3])
 static void print_plan_text(const plan *p, const char *name)
 {
     printf("plan for %s%s\n", name, p->held ? " (HELD)" : "");
-    printf("  %-16s %8s %8s %8s %10s\n", "type", "create", "update", "delete", "unchanged");
+    printf("  %-16s %8s %8s %8s %10s %8s\n", "type", "create", "update", "delete", "unchanged", "skipped");
     for (int t = 0; t < EG__COUNT; t++)
-        printf("  %-16s %8ld %8ld %8ld %10ld\n", egil_type_name(t), p->count[t][0], p->count[t][1], p->count[t][2],
-               p->unchanged[t]);
+        printf("  %-16s %8ld %8ld %8ld %10ld %8ld\n", egil_type_name(t), p->count[t][0], p->count[t][1],
+               p->count[t][2], p->unchanged[t], p->skipped[t]);
+    if (p->skipped[EG_STUDENT] || p->skipped[EG_TEACHER])
+        printf("  skipped users have no userName the grant shows (eduPersonPrincipalNames: Identifiers;"
+               " emails: Email school)\n");
     size_t i;
     json_t *r;
     json_array_foreach(p->reasons, i, r)

@@ -67,6 +67,7 @@ typedef struct egil_set {
     egil_obj *v;
     size_t n, cap;
     strmap ledger_cats; /* person -> categories the view noted (uintptr_t) */
+    long skipped[EG__COUNT]; /* in the view but not sendable (a user without userName or name) */
 } egil_set;
 
 void egil_set_free(egil_set *s);
@@ -142,6 +143,7 @@ typedef struct plan {
     long count[EG__COUNT][3];
     long unchanged[EG__COUNT];
     long had[EG__COUNT], now[EG__COUNT];
+    long skipped[EG__COUNT]; /* copied from the set */
     int held;             /* a threshold or the empty-kind rule tripped */
     json_t *reasons;      /* array of strings */
 } plan;

@@ -273,15 +273,15 @@ static void emit(builder *b, int type, const char *id, json_t *o, const char *co
     e->type = type;
     uuid_lower(id, e->uuid);
     e->json = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(o);
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, (const unsigned char *)e->json, strlen(e->json));
-    sodium_bin2hex(e->hash, sizeof e->hash, h, sizeof h);
-    if (np) {
+    if (np) { /* before o goes: persons may point into it */
         e->persons = xmalloc(np * sizeof *e->persons);
         for (size_t i = 0; i < np; i++)
             e->persons[e->npersons++] = xstrdup(persons[i]);
     }
+    json_decref(o);
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, (const unsigned char *)e->json, strlen(e->json));
+    sodium_bin2hex(e->hash, sizeof e->hash, h, sizeof h);
 }
 
 static int org_type_is(json_t *o, const char *t)
@@ -421,6 +421,7 @@ static void map_users(mapctx *m)
         const char *user = eppn ? eppn : str(json_array_get(emails, 0), "value");
         if (!gn || !fn || !user) {
             /* Without a userName or a name an SP must refuse the object. */
+            m->b.out->skipped[type]++;
             strmap_put(&m->students, id, NULL);
             strmap_put(&m->teachers, id, NULL);
             continue;

@@ -50,6 +50,7 @@ void plan_build(const egil_set *cur, const sent_set *sent, const plan_limits *li
         if (sent->v[i].type >= 0 && sent->v[i].type < EG__COUNT)
             p->had[sent->v[i].type]++;
     }
+    memcpy(p->skipped, cur->skipped, sizeof p->skipped);
     /* cur is sorted by (type, uuid): the send order. */
     for (size_t i = 0; i < cur->n; i++) {
         const egil_obj *o = &cur->v[i];
@@ -105,6 +106,7 @@ json_t *plan_json(const plan *p, const char *sp_name, int with_ops)
         }
         json_object_set_new(ty, "unchanged", json_integer(p->unchanged[t]));
         json_object_set_new(ty, "objects", json_integer(p->now[t]));
+        json_object_set_new(ty, "skipped", json_integer(p->skipped[t]));
         json_array_append_new(types, ty);
     }
     json_object_set_new(o, "serviceProvider", json_string(sp_name));

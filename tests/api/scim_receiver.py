@@ -211,6 +211,7 @@ class Receiver:
 
         class H(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out together, no delayed-ACK stalls
 
             def log_message(self, *a):
                 pass
@@ -221,9 +222,10 @@ class Receiver:
                 if obj is not None:
                     self.send_header("Content-Type", "application/scim+json")
                 self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if body:
-                    self.wfile.write(body)
+                # one write: a response split over two TLS records waits for an ACK
+                self._headers_buffer.append(b"\r\n" + body)
+                self.wfile.write(b"".join(self._headers_buffer))
+                self._headers_buffer = []
                 return status
 
             def _handle(self, method):
