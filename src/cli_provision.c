@@ -409,24 +409,36 @@ static int find_sp(const char *cmd, store *st, const char *name, provision_sp *s
     return -1;
 }
 
+/* Parses a command naming one SP, opens the store and finds the SP: 0, or
+ * the exit status after printing why not. */
+static int open_one(const char *cmd, int argc, char **argv, const cli_optdef *defs, cli_args *a, store **st,
+                    provision_sp *sp)
+{
+    if (cli_parse(cmd, argc, argv, defs, a))
+        return 2;
+    if (a->npos != 1) {
+        fprintf(stderr, "skolnav %s: name one service provider\n", cmd);
+        return 2;
+    }
+    *st = cli_open_db(cmd, cli_get(a, defs, "--db"));
+    if (!*st)
+        return 1;
+    if (find_sp(cmd, *st, a->pos[0], sp)) {
+        store_close(*st);
+        return 1;
+    }
+    return 0;
+}
+
 static int prov_show(int argc, char **argv)
 {
     static const cli_optdef defs[] = { { "--db", 1 }, { "--json", 0 }, { 0 } };
     cli_args a;
-    if (cli_parse("provision show", argc, argv, defs, &a))
-        return 2;
-    if (a.npos != 1) {
-        fprintf(stderr, "skolnav provision show: name one service provider\n");
-        return 2;
-    }
-    store *st = cli_open_db("provision show", cli_get(&a, defs, "--db"));
-    if (!st)
-        return 1;
+    store *st;
     provision_sp sp;
-    if (find_sp("provision show", st, a.pos[0], &sp)) {
-        store_close(st);
-        return 1;
-    }
+    int orc = open_one("provision show", argc, argv, defs, &a, &st, &sp);
+    if (orc)
+        return orc;
     json_t *o = sp_json(st, &sp);
     int js = cli_get(&a, defs, "--json") != NULL;
     char *s = json_dumps(o, js ? JSON_COMPACT | JSON_PRESERVE_ORDER : JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -443,20 +455,11 @@ static int prov_stop(int argc, char **argv, int on)
     const char *cmd = on ? "provision stop" : "provision resume";
     static const cli_optdef defs[] = { { "--db", 1 }, { 0 } };
     cli_args a;
-    if (cli_parse(cmd, argc, argv, defs, &a))
-        return 2;
-    if (a.npos != 1) {
-        fprintf(stderr, "skolnav %s: name one service provider\n", cmd);
-        return 2;
-    }
-    store *st = cli_open_db(cmd, cli_get(&a, defs, "--db"));
-    if (!st)
-        return 1;
+    store *st;
     provision_sp sp;
-    if (find_sp(cmd, st, a.pos[0], &sp)) {
-        store_close(st);
-        return 1;
-    }
+    int orc = open_one(cmd, argc, argv, defs, &a, &st, &sp);
+    if (orc)
+        return orc;
     int failed = store_begin(st) || clients_set_suspended(st, sp.cl.id, on) ||
                  clients_event(st, sp.cl.id, on ? "provisioning stopped (emergency stop)" : "provisioning resumed") ||
                  store_commit(st);
@@ -475,20 +478,11 @@ static int prov_remove(int argc, char **argv)
 {
     static const cli_optdef defs[] = { { "--db", 1 }, { 0 } };
     cli_args a;
-    if (cli_parse("provision remove", argc, argv, defs, &a))
-        return 2;
-    if (a.npos != 1) {
-        fprintf(stderr, "skolnav provision remove: name one service provider\n");
-        return 2;
-    }
-    store *st = cli_open_db("provision remove", cli_get(&a, defs, "--db"));
-    if (!st)
-        return 1;
+    store *st;
     provision_sp sp;
-    if (find_sp("provision remove", st, a.pos[0], &sp)) {
-        store_close(st);
-        return 1;
-    }
+    int orc = open_one("provision remove", argc, argv, defs, &a, &st, &sp);
+    if (orc)
+        return orc;
     /* The SP keeps what it has: removing the hub's record deletes nothing there. */
     int failed = store_begin(st) || provision_sp_remove(st, sp.cl.id) || clients_remove(st, sp.cl.id) ||
                  store_commit(st);

@@ -272,7 +272,7 @@ static const command commands[] = {
       "          [--timeout-ms N] [--retries N] [--json]\n"
       "  | provision grant|revoke --db PATH NAME ...   (as client grant|revoke)\n"
       "  | provision list|show --db PATH [NAME] [--json] | provision stop|resume|remove --db PATH NAME\n"
-      "  | provision plan --db PATH NAME [--json] [--allow-empty] [--force]\n"
+      "  | provision plan --db PATH NAME [--json] [--allow-empty] [--force] [--today YYYY-MM-DD]\n"
       "  | provision run --db PATH NAME [--dry-run] [--json] [--allow-empty] [--force]",
       "EGIL (SCIM) provisioning to service providers: plan, then push what each one is granted" },
     { "quality", cmd_quality, "quality --db PATH [--school ID] [--json]",
