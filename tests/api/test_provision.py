@@ -457,3 +457,20 @@ def test_list_show_and_remove(hub):
     hub.run("provision", "remove", "--db", hub.db, "gone")
     cp = hub.run("provision", "show", "--db", hub.db, "gone", check=False)
     assert cp.returncode == 1 and "no service provider" in cp.stderr
+
+
+def test_api_key_target(hub, tmp_path):
+    rec = hub.receiver(api_key="s3cret-key", require_cert=False)
+    keyfile = tmp_path / "key"
+    keyfile.write_text("wrong\n")
+    hub.run("provision", "add", "--db", hub.db, "keyed", "--url", rec.url, "--ca", hub.pki.ca, "--pin",
+            hub.pki.server_pin, "--api-key-file", str(keyfile))
+    hub.run("provision", "grant", "--db", hub.db, "keyed", "--org", one_unit(hub))
+    cp = hub.prun("keyed", expect=1)
+    assert "HTTP 401" in cp.stderr and rec.count("SchoolUnits") == 0
+    assert "s3cret" not in json.dumps(hub.show("keyed"))  # the key is not shown
+    keyfile.write_text("s3cret-key\n")
+    hub.run("provision", "set", "--db", hub.db, "keyed", "--api-key-file", str(keyfile))
+    hub.prun("keyed")
+    assert list(rec.data["SchoolUnits"]) == [one_unit(hub)]
+    assert all(r["status"] != 401 for r in rec.requests()[1:])
