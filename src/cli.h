@@ -47,5 +47,6 @@ int cmd_quality(int argc, char **argv);
 int cmd_pull(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_provision(int argc, char **argv);
 
 #endif

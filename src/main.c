@@ -271,6 +271,16 @@ static const command commands[] = {
       "import SS12000 JSON (list envelopes or a bundle, .gz too) or CSV files in one transaction" },
     { "pull", cmd_pull, "pull --db PATH NAME [--full] [--overlap SECONDS] [--limit N] [--timeout-ms N] [--retries N]",
       "one run of a pull source: a full walk first, then changes and deletions since the last good run" },
+    { "provision", cmd_provision,
+      "provision add|set --db PATH NAME (--url URL [--ca FILE] [--pin SHA256] | --metadata FILE --jwks FILE\n"
+      "          --entity-id ID [--tag egilv1]) [--cert FILE --key FILE] [--api-key-file FILE [--api-key-header H]]\n"
+      "          [--max-creates N|none] [--max-updates N|none] [--max-deletes N|none] [--activities hub|group]\n"
+      "          [--timeout-ms N] [--retries N] [--json]\n"
+      "  | provision grant|revoke --db PATH NAME ...   (as client grant|revoke)\n"
+      "  | provision list|show --db PATH [NAME] [--json] | provision stop|resume|remove --db PATH NAME\n"
+      "  | provision plan --db PATH NAME [--json] [--allow-empty] [--force] [--today YYYY-MM-DD]\n"
+      "  | provision run --db PATH NAME [--dry-run] [--json] [--allow-empty] [--force]",
+      "EGIL (SCIM) provisioning to service providers: plan, then push what each one is granted" },
     { "quality", cmd_quality, "quality --db PATH [--school ID] [--json]",
       "list data-quality findings per school and rule (docs/quality.md)" },
     { "export", cmd_export,

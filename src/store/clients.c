@@ -295,7 +295,11 @@ int clients_revoke(store *st, const char *client_id, int all_orgs, const char *c
                    uint32_t cats)
 {
     store_stmt *s;
-    if (store_prepare(st, "UPDATE client SET all_orgs=CASE WHEN ?=1 THEN 0 ELSE all_orgs END, cats=cats & ~CAST(? AS BIGINT) WHERE id=?", &s))
+    /* "&~" would be one (unknown) operator to PostgreSQL's lexer. */
+    if (store_prepare(st,
+                      "UPDATE client SET all_orgs=CASE WHEN ?=1 THEN 0 ELSE all_orgs END,"
+                      " cats=cats & ~CAST(? AS BIGINT) WHERE id=?",
+                      &s))
         return STORE_ERR;
     store_bind_int(s, 1, all_orgs ? 1 : 0);
     store_bind_int(s, 2, cats);

@@ -135,8 +135,16 @@ static const char *const sqlite_migrations[] = {
     "CREATE TABLE pull_seen(source TEXT NOT NULL, kind INTEGER NOT NULL, id TEXT NOT NULL,"
     "  PRIMARY KEY(source, kind, id)) WITHOUT ROWID;"
     "CREATE INDEX entity_source ON entity(source, kind);",
-    /* 7: owned by the EGIL branch (a placeholder until it merges). */
-    "SELECT 1;",
+    /* 7: EGIL provisioning: service providers (each a client), what was
+     * last sent to each, object by object (src/provision/). */
+    "CREATE TABLE provision_sp(client TEXT PRIMARY KEY, url TEXT, ca TEXT, cert TEXT, key TEXT, pin TEXT,"
+    "  api_header TEXT, api_key TEXT, metadata TEXT, jwks TEXT, entity_id TEXT, tag TEXT, md_cache TEXT,"
+    "  md_fetched INTEGER NOT NULL DEFAULT 0, max_create INTEGER NOT NULL DEFAULT -1,"
+    "  max_update INTEGER NOT NULL DEFAULT -1, max_delete INTEGER NOT NULL DEFAULT 100,"
+    "  activities INTEGER NOT NULL DEFAULT 0, timeout_ms INTEGER NOT NULL DEFAULT 30000,"
+    "  retries INTEGER NOT NULL DEFAULT 3, health TEXT, created INTEGER NOT NULL);"
+    "CREATE TABLE provision_sent(client TEXT NOT NULL, uuid TEXT NOT NULL, type INTEGER NOT NULL,"
+    "  hash TEXT NOT NULL, json TEXT NOT NULL, sent INTEGER NOT NULL, PRIMARY KEY(client, uuid)) WITHOUT ROWID;",
     /* 8 (exports; after 7 when merged): per-client export schedules and
      * the export files produced (src/export/files.h). */
     "CREATE TABLE export_schedule(client TEXT PRIMARY KEY, every_s INTEGER NOT NULL, dir TEXT NOT NULL,"

@@ -133,8 +133,16 @@ static const char *const pg_migrations[] = {
     "CREATE TABLE pull_seen(source text COLLATE \"C\" NOT NULL, kind integer NOT NULL,"
     "  id text COLLATE \"C\" NOT NULL, PRIMARY KEY(source, kind, id));"
     "CREATE INDEX entity_source ON entity(source, kind)",
-    /* 7: owned by the EGIL branch (a placeholder until it merges). */
-    "SELECT 1",
+    /* 7: as SQLite's 7: EGIL service providers and their sent state. */
+    "CREATE TABLE provision_sp(client text COLLATE \"C\" PRIMARY KEY, url text, ca text, cert text, key text,"
+    "  pin text, api_header text, api_key text, metadata text, jwks text, entity_id text, tag text,"
+    "  md_cache text, md_fetched bigint NOT NULL DEFAULT 0, max_create bigint NOT NULL DEFAULT -1,"
+    "  max_update bigint NOT NULL DEFAULT -1, max_delete bigint NOT NULL DEFAULT 100,"
+    "  activities integer NOT NULL DEFAULT 0, timeout_ms bigint NOT NULL DEFAULT 30000,"
+    "  retries integer NOT NULL DEFAULT 3, health text, created bigint NOT NULL);"
+    "CREATE TABLE provision_sent(client text COLLATE \"C\" NOT NULL, uuid text COLLATE \"C\" NOT NULL,"
+    "  type integer NOT NULL, hash text NOT NULL, json text NOT NULL, sent bigint NOT NULL,"
+    "  PRIMARY KEY(client, uuid))",
     /* 8: as SQLite's 8: export schedules and the export files produced. */
     "CREATE TABLE export_schedule(client text COLLATE \"C\" PRIMARY KEY, every_s bigint NOT NULL, dir text NOT NULL,"
     "  keep integer NOT NULL, next_at bigint NOT NULL, created bigint NOT NULL,"
@@ -163,7 +171,7 @@ static const char *const pg_migrations[] = {
 static const char pg_tables[] =
     "entity, idx, sortidx, prel, orgtree, changes, tombstone, client, setting, subscription, outbox,"
     " feedback, client_key, client_org, access_event, request_log, ledger, scope_exit, pseudonym, issuer,"
-    " source, source_run, held_batch, pull_state, pull_seen, export_schedule, export_file, admin_account, admin_session, admin_login_fail,"
+    " source, source_run, held_batch, pull_state, pull_seen, provision_sp, provision_sent, export_schedule, export_file, admin_account, admin_session, admin_login_fail,"
     " admin_audit, admin_oidc_pending, skolnav_schema";
 
 #endif

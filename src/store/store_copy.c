@@ -48,6 +48,10 @@ static const struct {
     { "admin_oidc_pending", "state, nonce, verifier, created", "ttti" },
     { "export_schedule", "client, every_s, dir, keep, next_at, created, last_at, last_result", "titiiiit" },
     { "export_file", "id, client, path, created, bytes, entities", "tttiii" },
+    { "provision_sp", "client, url, ca, cert, key, pin, api_header, api_key, metadata, jwks, entity_id, tag,"
+                      " md_cache, md_fetched, max_create, max_update, max_delete, activities, timeout_ms, retries,"
+                      " health, created", "tttttttttttttiiiiiiiti" },
+    { "provision_sent", "client, uuid, type, hash, json, sent", "ttitti" },
 };
 
 #define NTABLES (sizeof tables / sizeof *tables)
