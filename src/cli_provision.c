@@ -352,6 +352,9 @@ static json_t *sp_json(store *st, const provision_sp *sp)
         json_object_set_new(o, "sent", held);
         sent_set_free(&ss);
     }
+    long every = 0;
+    if (st && provision_schedule_get(st, sp->cl.id, &every) == STORE_OK)
+        json_object_set_new(o, "scheduleSeconds", every > 0 ? json_integer(every) : json_null());
     json_t *h = sp->health ? json_loads(sp->health, 0, NULL) : NULL;
     json_object_set_new(o, "health", h ? h : json_null());
     return o;
@@ -428,6 +431,40 @@ static int open_one(const char *cmd, int argc, char **argv, const cli_optdef *de
         return 1;
     }
     return 0;
+}
+
+/* skolnav provision schedule --db PATH NAME --every SECONDS|off */
+static int prov_schedule(int argc, char **argv)
+{
+    static const cli_optdef defs[] = { { "--db", 1 }, { "--every", 1 }, { 0 } };
+    cli_args a;
+    store *st;
+    provision_sp sp;
+    int orc = open_one("provision schedule", argc, argv, defs, &a, &st, &sp);
+    if (orc)
+        return orc;
+    const char *v = cli_get(&a, defs, "--every");
+    long every = 0;
+    char *end = NULL;
+    int rc = 2;
+    if (v && strcmp(v, "off"))
+        every = strtol(v, &end, 10);
+    if (!v || (strcmp(v, "off") && (!*v || *end || every < PROVISION_EVERY_MIN || every > 7 * 86400))) {
+        fprintf(stderr, "skolnav provision schedule: --every takes seconds from %d to %d, or 'off'\n",
+                PROVISION_EVERY_MIN, 7 * 86400);
+    } else if (provision_schedule_set(st, sp.cl.id, every)) {
+        fprintf(stderr, "skolnav provision schedule: %s\n", store_errmsg(st));
+        rc = 1;
+    } else {
+        if (every)
+            printf("%s: provisioned by the server every %ld s (a run now if it never ran)\n", sp.cl.name, every);
+        else
+            printf("%s: no schedule (runs only with 'skolnav provision run')\n", sp.cl.name);
+        rc = 0;
+    }
+    provision_sp_free(&sp);
+    store_close(st);
+    return rc;
 }
 
 static int prov_show(int argc, char **argv)
@@ -780,9 +817,11 @@ int cmd_provision(int argc, char **argv)
         return prov_stop(argc, argv, 0);
     if (!strcmp(sub, "remove"))
         return prov_remove(argc, argv);
+    if (!strcmp(sub, "schedule"))
+        return prov_schedule(argc, argv);
     if (!strcmp(sub, "grant") || !strcmp(sub, "revoke"))
         return forward_client(sub, argc, argv);
-    fprintf(stderr, "skolnav provision: use add, set, list, show, grant, revoke, plan, run, stop, resume or remove"
+    fprintf(stderr, "skolnav provision: use add, set, list, show, grant, revoke, plan, run, schedule, stop, resume or remove"
                     " (see 'skolnav help')\n");
     return 2;
 }

@@ -71,7 +71,7 @@ static int cmd_serve(int argc, char **argv)
         { "--webhook-allow-http-loopback", 0 }, { "--webhook-ttl", 1 }, { "--webhook-retry-for", 1 },
         { "--webhook-timeout", 1 }, { "--no-ledger", 0 }, { "--rate-limit", 1 },
         { "--ingest-listen", 1 }, { "--ingest-max-body", 1 }, { "--no-scheduled-pulls", 0 },
-        { "--no-export-schedule", 0 }, { 0 },
+        { "--no-export-schedule", 0 }, { "--no-scheduled-provisioning", 0 }, { 0 },
     };
     cli_args a;
     if (cli_parse("serve", argc, argv, defs, &a))
@@ -139,6 +139,7 @@ static int cmd_serve(int argc, char **argv)
     o.no_ledger = cli_get(&a, defs, "--no-ledger") != NULL;
     o.no_scheduled_pulls = cli_get(&a, defs, "--no-scheduled-pulls") != NULL;
     o.no_export_schedule = cli_get(&a, defs, "--no-export-schedule") != NULL;
+    o.no_scheduled_provisioning = cli_get(&a, defs, "--no-scheduled-provisioning") != NULL;
     const char *rl = cli_get(&a, defs, "--rate-limit");
     if (rl) {
         char *end;
@@ -227,10 +228,11 @@ static const command commands[] = {
       "          [--rate-limit REQ_PER_S] [--no-ledger] [--webhook-ttl S] [--webhook-retry-for S]\n"
       "          [--webhook-timeout S] [--webhook-allow-http-loopback]\n"
       "          [--ingest-listen ADDR:PORT] [--ingest-max-body BYTES|NK|NM] [--no-scheduled-pulls]\n"
-      "          [--no-export-schedule]",
+      "          [--no-export-schedule] [--no-scheduled-provisioning]",
       "serve the SS12000 API (and the push ingest API when --ingest-listen is given) until SIGTERM or SIGINT;\n"
       "          runs the pull sources that have a schedule unless --no-scheduled-pulls, and the export\n"
-      "          schedules unless --no-export-schedule" },
+      "          schedules unless --no-export-schedule, and the provisioning schedules unless\n"
+      "          --no-scheduled-provisioning" },
     { "demo", cmd_demo, "demo --db PATH [--scale mittkoping|city|nation] [--seed N] [--force]",
       "create a store with the Mittköping demo data" },
     { "client", cmd_client,
@@ -279,7 +281,8 @@ static const command commands[] = {
       "  | provision grant|revoke --db PATH NAME ...   (as client grant|revoke)\n"
       "  | provision list|show --db PATH [NAME] [--json] | provision stop|resume|remove --db PATH NAME\n"
       "  | provision plan --db PATH NAME [--json] [--allow-empty] [--force] [--today YYYY-MM-DD]\n"
-      "  | provision run --db PATH NAME [--dry-run] [--json] [--allow-empty] [--force]",
+      "  | provision run --db PATH NAME [--dry-run] [--json] [--allow-empty] [--force]\n"
+      "  | provision schedule --db PATH NAME --every SECONDS|off   (the server runs it)",
       "EGIL (SCIM) provisioning to service providers: plan, then push what each one is granted" },
     { "quality", cmd_quality, "quality --db PATH [--school ID] [--json]",
       "list data-quality findings per school and rule (docs/quality.md)" },

@@ -5,6 +5,7 @@
  * connections must not be shared between threads).
  */
 #include "api/server.h"
+#include "provision/egil.h"
 #include "pull/pull.h"
 
 #include <arpa/inet.h>
@@ -688,6 +689,13 @@ int server_run(const server_opts *o)
         free(s.openapi);
         return 1;
     }
+    if (!o->no_scheduled_provisioning && provision_scheduler_start(o->db)) {
+        fprintf(stderr, "skolnav serve: cannot start the provisioning scheduler\n");
+        outbound_stop();
+        MHD_stop_daemon(d);
+        free(s.openapi);
+        return 1;
+    }
     if (!o->no_scheduled_pulls && pull_scheduler_start(o->db)) {
         fprintf(stderr, "skolnav serve: cannot start the pull scheduler\n");
         outbound_stop();
@@ -698,6 +706,7 @@ int server_run(const server_opts *o)
     if (!o->no_export_schedule && export_scheduler_start(o->db)) {
         fprintf(stderr, "skolnav serve: cannot start the export scheduler\n");
         pull_scheduler_stop();
+    provision_scheduler_stop();
         outbound_stop();
         MHD_stop_daemon(d);
         free(s.openapi);
@@ -728,6 +737,7 @@ int server_run(const server_opts *o)
     MHD_stop_daemon(d);
     export_scheduler_stop();
     pull_scheduler_stop();
+    provision_scheduler_stop();
     outbound_stop();
     rl_free(s.rl);
     free(s.openapi);

@@ -13,6 +13,7 @@ typedef struct server_opts {
     outbound_opts webhooks; /* zeros = the defaults of outbound.h */
     int no_ledger;         /* benchmarks only: no request log, no disclosure ledger */
     int no_scheduled_pulls; /* this node does not run the pull sources' schedules */
+    int no_scheduled_provisioning; /* ... nor the EGIL service providers' */
     double rate_limit;     /* requests per second per client and node; 0: RATE_LIMIT_DEFAULT */
     const char *ingest_listen; /* the push ingest API's address, NULL = off */
     long long ingest_max_body; /* its body limit in bytes, 0 = INGEST_DEFAULT_MAX_BODY */

@@ -202,4 +202,17 @@ void md_server_free(md_server *s);
 /* cache_ttl of the payload (seconds; 3600 when absent). */
 int64_t md_cache_ttl(json_t *payload);
 
+/* ---- the schedule (scheduler.c)
+ * An SP may be run by the server every N seconds (a setting per SP:
+ * PROVISION_EVERY_KEY + client id); `skolnav provision schedule` sets it.
+ * The server's scheduler runs a due SP (its last run started N seconds
+ * ago or more, or it never ran) as `skolnav provision run`, one node of
+ * many under a store lease. */
+#define PROVISION_EVERY_KEY "provision.every."
+#define PROVISION_EVERY_MIN 60
+int provision_schedule_get(store *st, const char *client_id, long *every_s); /* 0: no schedule */
+int provision_schedule_set(store *st, const char *client_id, long every_s);  /* 0: none */
+int provision_scheduler_start(const char *db);
+void provision_scheduler_stop(void);
+
 #endif

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from apihelp import sql_value
+from apihelp import Server, sql_value
 from provhelp import ALL_CATS, ORDER, Hub
 from scim_receiver import USER_EXT, validate
 
@@ -474,3 +474,30 @@ def test_api_key_target(hub, tmp_path):
     hub.prun("keyed")
     assert list(rec.data["SchoolUnits"]) == [one_unit(hub)]
     assert all(r["status"] != 401 for r in rec.requests()[1:])
+
+
+def test_a_scheduled_sp_is_run_by_the_server(hub, tmp_path_factory):
+    rec = hub.receiver()
+    hub.add_sp("sched", rec, grant=unit_grant(hub))
+    cp = hub.run("provision", "schedule", "--db", hub.db, "sched", "--every", "10", check=False)
+    assert cp.returncode == 2 and "--every takes seconds from 60" in cp.stderr
+    assert hub.show("sched")["scheduleSeconds"] is None
+    hub.run("provision", "schedule", "--db", hub.db, "sched", "--every", "3600")
+    assert hub.show("sched")["scheduleSeconds"] == 3600
+    srv = Server(str(tmp_path_factory.mktemp("prov-serve")), "1", db=hub.db)
+    srv.key_a = srv.key_b = None
+    srv.launch()
+    try:
+        # It never ran: the server runs it now, with no `provision run`.
+        deadline = time.time() + 180
+        while not (hub.show("sched")["health"] or {}).get("result"):
+            assert time.time() < deadline, "no scheduled run within 180 s:\n" + srv.log()
+            time.sleep(0.5)
+        assert hub.show("sched")["health"]["result"] == "ok", hub.show("sched")["health"]
+        assert list(rec.data["SchoolUnits"]) == [one_unit(hub)]
+        sent = len(rec.requests())
+        time.sleep(7)  # more than a scheduler turn: not again before its hour
+        assert len(rec.requests()) == sent
+    finally:
+        assert srv.stop() == 0, srv.log()
+        hub.run("provision", "schedule", "--db", hub.db, "sched", "--every", "off")
