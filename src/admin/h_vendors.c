@@ -87,6 +87,16 @@ void h_vendors_list(admin_ctx *cx)
         } else {
             err = 1;
         }
+        /* EGIL service providers are clients too; the list shows them beside the vendors. */
+        if (!store_prepare(cx->st, "SELECT count(*) FROM provision_sp WHERE client=?", &q)) {
+            store_bind_text(q, 1, id);
+            int rc = store_step(q);
+            json_object_set_new(v, "serviceProvider", json_boolean(rc == 1 && store_col_int(q, 0) > 0));
+            err |= rc < 0;
+            store_finalize(q);
+        } else {
+            err = 1;
+        }
         json_object_set_new(v, "failingWebhooks",
                             json_integer(scalar(cx->st, "SELECT count(*) FROM subscription WHERE client=? AND failing<>0",
                                                 id, 0, &err)));

@@ -165,6 +165,16 @@ def test_vendor_contract_data_and_list(admin, vendor):
     assert_admin_error(admin.post("/vendors", {"vendor": "no name"}), 400, "INVALID_BODY")
     listed = {v["id"]: v for v in admin.ok("GET", "/vendors")["items"]}
     assert listed[vendor["id"]]["status"] == "active" and listed[vendor["id"]]["requests30d"] == 0
+    assert listed[vendor["id"]]["vendor"] == "Läromedel AB" and listed[vendor["id"]]["serviceProvider"] is False
+
+
+def test_service_providers_are_listed_beside_the_vendors(srv, admin, tmp_path):
+    keyfile = tmp_path / "sp-key"
+    keyfile.write_text("k\n")
+    srv.cli.run("provision", "add", "--db", srv.db, "EGIL-lärplattform", "--url", "https://sp.example.invalid/scim",
+                "--api-key-file", str(keyfile))
+    listed = {v["name"]: v for v in admin.ok("GET", "/vendors")["items"]}
+    assert listed["EGIL-lärplattform"]["serviceProvider"] is True
 
 
 def test_preview_matches_the_api_after_saving(srv, admin, vendor, schools):

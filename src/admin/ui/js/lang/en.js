@@ -61,7 +61,7 @@ export default {
   "person.groups": "Group memberships", "person.noGroups": "In no group.",
   "vendor.listSub": "System vendors that fetch data through the SS12000 API.", "vendor.new": "New vendor",
   "vendor.create": "Create", "vendor.none": "No vendors yet. Create the first with “New vendor”.",
-  "vendor.fullAccess": "full access", "vendor.status.active": "Active", "vendor.status.suspended": "Stopped",
+  "vendor.fullAccess": "full access", "vendor.serviceProvider": "EGIL receiver", "vendor.status.active": "Active", "vendor.status.suspended": "Stopped",
   "vendor.status.stopped": "Stopped", "vendor.status.expired": "Contract ended",
   "vendor.globalStop": "Stop all", "vendor.globalResume": "Lift the stop for all",
   "vendor.globalStopTitle": "Stop every vendor?", "vendor.globalStopBody": "Every API call from every vendor is refused at once until the stop is lifted.",

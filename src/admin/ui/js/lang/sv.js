@@ -61,7 +61,7 @@ export default {
   "person.groups": "Gruppmedlemskap", "person.noGroups": "Inte med i någon grupp.",
   "vendor.listSub": "Systemleverantörer som hämtar data via SS12000-API:et.", "vendor.new": "Ny leverantör",
   "vendor.create": "Skapa", "vendor.none": "Inga leverantörer ännu. Skapa den första med ”Ny leverantör”.",
-  "vendor.fullAccess": "full åtkomst", "vendor.status.active": "Aktiv", "vendor.status.suspended": "Stoppad",
+  "vendor.fullAccess": "full åtkomst", "vendor.serviceProvider": "EGIL-mottagare", "vendor.status.active": "Aktiv", "vendor.status.suspended": "Stoppad",
   "vendor.status.stopped": "Stoppad", "vendor.status.expired": "Avtal utgånget",
   "vendor.globalStop": "Nödstopp för alla", "vendor.globalResume": "Häv nödstopp för alla",
   "vendor.globalStopTitle": "Stoppa alla leverantörer?", "vendor.globalStopBody": "Alla API-anrop från alla leverantörer nekas omedelbart tills stoppet hävs.",

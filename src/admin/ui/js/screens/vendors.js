@@ -25,7 +25,8 @@ export async function list(main) {
     card(null, listTable([
       { label: t("col.name"), cell: (v) => h("a", { href: "/admin/vendors/" + enc(v.id) }, v.name) },
       { label: t("col.vendor"), cell: (v) => v.vendor || "–" },
-      { label: t("col.status"), cell: (v) => [statusBadge(v.status), v.fullAccess ? badge(t("vendor.fullAccess"), "warn") : null] },
+      { label: t("col.status"), cell: (v) => [statusBadge(v.status), v.fullAccess ? badge(t("vendor.fullAccess"), "warn") : null,
+        v.serviceProvider ? badge(t("vendor.serviceProvider"), "neutral") : null] },
       { label: t("col.lastCall"), cell: (v) => fmtTime(v.lastCall), cls: "nowrap" },
       { label: t("col.requests30d"), cell: (v) => fmtNum(v.requests30d), cls: "num" },
       { label: t("col.persons30d"), cell: (v) => fmtNum(v.persons30d), cls: "num" },
