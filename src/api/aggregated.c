@@ -26,32 +26,6 @@ typedef struct agg_row {
     long att, valid, invalid, other, reported, offered;
 } agg_row;
 
-typedef struct objlist {
-    json_t **o;
-    size_t n, cap;
-} objlist;
-
-static int collect_obj(void *ctx, const store_row *row)
-{
-    objlist *l = ctx;
-    json_t *o = json_loadb(row->json, row->jsonlen, 0, NULL);
-    if (!o)
-        return 0;
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 64;
-        l->o = xrealloc(l->o, l->cap * sizeof *l->o);
-    }
-    l->o[l->n++] = o;
-    return 0;
-}
-
-static void objlist_free(objlist *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        json_decref(l->o[i]);
-    free(l->o);
-}
-
 static const char *sget(json_t *o, const char *k)
 {
     return json_string_value(json_object_get(o, k));
@@ -81,8 +55,10 @@ static int has_value(const query_filter *f, const char *v)
 typedef struct agg {
     store *st;
     const query_filter *students;
-    strmap groups;  /* group id -> json */
-    strmap acts;    /* activity id -> json (in scope) */
+    char **act_ids; /* the activities in scope */
+    size_t nact, capact;
+    strmap groups;  /* group id -> json (of the batch being computed) */
+    strmap acts;    /* activity id -> json (of the batch being computed) */
     strmap events;  /* event id -> json */
     strmap rows;    /* "activity student" -> agg_row */
 } agg;
@@ -130,57 +106,71 @@ static void decref(void *v)
     json_decref(v);
 }
 
-/* The activities in scope, with their groups loaded. */
+static int collect_id(void *ctx, const store_row *row)
+{
+    agg *a = ctx;
+    if (a->nact == a->capact) {
+        a->capact = a->capact ? a->capact * 2 : 256;
+        a->act_ids = xrealloc(a->act_ids, a->capact * sizeof *a->act_ids);
+    }
+    a->act_ids[a->nact++] = xstrdup(row->id);
+    return 0;
+}
+
+/* The ids of the activities in scope; the activities themselves and their
+ * groups (the memberships, the bulk of the data) are read a batch at a
+ * time, in compute_rows. */
 static int load_activities(agg *a, const query *q)
 {
-    const query_filter *org = filter_named(q, "organisation"), *types = filter_named(q, "schoolType");
-    objlist acts = { 0 };
-    int rc;
+    const query_filter *org = filter_named(q, "organisation");
     if (org) {
         const char *v[] = { org->v[0] };
-        rc = store_fetch_by_key(a->st, K_ACTIVITY, "organisation", K_NONE, NULL, v, 1, collect_obj, &acts);
-    } else {
-        query all;
-        query_init(&all, model_kind(K_ACTIVITY));
-        rc = store_list(a->st, &all, ALL_ROWS, collect_obj, &acts);
-        query_free(&all);
+        return store_fetch_by_key(a->st, K_ACTIVITY, "organisation", K_NONE, NULL, v, 1, collect_id, a);
     }
+    query all;
+    query_init(&all, model_kind(K_ACTIVITY));
+    int rc = store_list(a->st, &all, ALL_ROWS, collect_id, a);
+    query_free(&all);
+    return rc;
+}
+
+/* Loads the groups of activities ids[0..n) and keeps, in *kept, those the
+ * schoolType filter (if any) admits: an activity with a group of one of
+ * the types. */
+static int load_groups(agg *a, const char *const *ids, size_t n, const query_filter *types, const char **kept,
+                       size_t *nkept)
+{
     const char **gids = NULL;
-    size_t ng = 0;
-    if (!rc) {
-        size_t cap = 0;
-        for (size_t i = 0; i < acts.n; i++) {
-            size_t j;
-            json_t *g;
-            json_array_foreach(json_object_get(acts.o[i], "groups"), j, g) {
-                const char *gid = sget(g, "id");
-                if (!gid)
-                    continue;
-                if (ng == cap) {
-                    cap = cap ? cap * 2 : 256;
-                    gids = xrealloc(gids, cap * sizeof *gids);
-                }
-                gids[ng++] = gid;
+    size_t ng = 0, cap = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t j;
+        json_t *g;
+        json_array_foreach(json_object_get(strmap_get(&a->acts, ids[i]), "groups"), j, g) {
+            const char *gid = sget(g, "id");
+            if (!gid)
+                continue;
+            if (ng == cap) {
+                cap = cap ? cap * 2 : 256;
+                gids = xrealloc(gids, cap * sizeof *gids);
             }
+            gids[ng++] = gid;
         }
-        rc = fetch_chunked(a->st, K_GROUP, NULL, gids, ng, map_obj, &a->groups);
     }
-    for (size_t i = 0; !rc && i < acts.n; i++) {
-        json_t *act = acts.o[i];
-        const char *id = sget(act, "id");
+    int rc = fetch_chunked(a->st, K_GROUP, NULL, gids, ng, map_obj, &a->groups);
+    free(gids);
+    *nkept = 0;
+    for (size_t i = 0; !rc && i < n; i++) {
         int keep = !types;
         size_t j;
         json_t *g;
-        json_array_foreach(json_object_get(act, "groups"), j, g) {
+        json_array_foreach(json_object_get(strmap_get(&a->acts, ids[i]), "groups"), j, g) {
             json_t *grp = sget(g, "id") ? strmap_get(&a->groups, sget(g, "id")) : NULL;
             if (grp && has_value(types, sget(grp, "schoolType") ? sget(grp, "schoolType") : ""))
                 keep = 1;
         }
-        if (id && keep)
-            json_decref(strmap_put(&a->acts, id, json_incref(act)));
+        if (keep)
+            kept[(*nkept)++] = ids[i];
     }
-    free(gids);
-    objlist_free(&acts);
     return rc;
 }
 
@@ -368,31 +358,35 @@ static size_t rows_after(const agg *a, const char *cur_act, const char *cur_id)
  * (a next page exists) or no activity is left. A row belongs to one
  * activity, so each batch's rows are complete: a page costs the
  * activities it shows, not the whole window. */
-static int compute_rows(agg *a, const char *from, const char *to, const char *cur_act, const char *cur_id,
-                        long limit)
+static int compute_rows(agg *a, const query_filter *types, const char *from, const char *to, const char *cur_act,
+                        const char *cur_id, long limit)
 {
-    const char **ids = xcalloc(a->acts.n ? a->acts.n : 1, sizeof *ids);
-    size_t n = 0;
-    for (size_t i = 0; i < a->acts.cap; i++)
-        if (a->acts.keys[i])
-            ids[n++] = a->acts.keys[i];
+    const char **ids = (const char **)a->act_ids;
+    size_t n = a->nact;
     qsort(ids, n, sizeof *ids, str_cmp);
     size_t at = 0, batch = 8;
     while (at < n && strcmp(ids[at], cur_act) < 0)
         at++;
     int rc = 0;
+    const char **kept = xcalloc(n ? n : 1, sizeof *kept);
     while (!rc && at < n && rows_after(a, cur_act, cur_id) <= (size_t)limit) {
-        size_t m = n - at < batch ? n - at : batch;
-        rc = load_events(a, ids + at, m, from, to) || load_attendance(a);
+        size_t m = n - at < batch ? n - at : batch, nk = 0;
+        rc = fetch_chunked(a->st, K_ACTIVITY, NULL, ids + at, m, map_obj, &a->acts) ||
+             load_groups(a, ids + at, m, types, kept, &nk) || load_events(a, kept, nk, from, to) ||
+             load_attendance(a);
         for (size_t i = 0; !rc && i < a->events.cap; i++)
             if (a->events.keys[i])
                 offer(a, a->events.vals[i]);
         strmap_free(&a->events, decref);
         strmap_init(&a->events);
+        strmap_free(&a->groups, decref);
+        strmap_init(&a->groups);
+        strmap_free(&a->acts, decref);
+        strmap_init(&a->acts);
         at += m;
         batch = batch < 4096 ? batch * 2 : batch;
     }
-    free(ids);
+    free(kept);
     return rc;
 }
 
@@ -453,7 +447,8 @@ int aggregated_list(request *rq, const kind_desc *k, query *q, response *rs, api
         }
         cur_id = q->cur_id;
     }
-    int rc = load_activities(&a, q) || compute_rows(&a, fs->v[0], fe->v[0], cur_act, cur_id, limit);
+    int rc = load_activities(&a, q) ||
+             compute_rows(&a, filter_named(q, "schoolType"), fs->v[0], fe->v[0], cur_act, cur_id, limit);
     if (rc)
         api_fail(e, 500, E_INTERNAL, "computing aggregatedAttendance failed: %s", store_errmsg(rq->st));
     agg_row **rows = NULL;
@@ -505,5 +500,8 @@ int aggregated_list(request *rq, const kind_desc *k, query *q, response *rs, api
     strmap_free(&a.acts, decref);
     strmap_free(&a.events, decref);
     strmap_free(&a.rows, row_free);
+    for (size_t i = 0; i < a.nact; i++)
+        free(a.act_ids[i]);
+    free(a.act_ids);
     return rc ? -1 : 0;
 }
