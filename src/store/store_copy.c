@@ -7,9 +7,10 @@
 #include "util/buf.h"
 
 /* Every table of the schema with its columns and their types: i integer,
- * t text (may be NULL), b blob. Keep in step with the migrations. */
+ * t text (may be NULL), b blob, and which rows stay behind (NULL: none).
+ * Keep in step with the migrations. */
 static const struct {
-    const char *name, *cols, *types;
+    const char *name, *cols, *types, *skip;
 } tables[] = {
     { "entity", "eid, kind, id, json, display, created, modified, pstart, pend, source", "iittttiitt" },
     { "idx", "kind, key, value, id", "ittt" },
@@ -29,7 +30,9 @@ static const struct {
     { "scope_exit", "client, person, at", "tti" },
     { "pseudonym", "client, pseudo, person", "ttt" },
     { "issuer", "iss, jwks_file, audience, location, organization_id, client, created", "tttttti" },
-    { "setting", "k, v", "tt" },
+    /* Leases (store_lease) say which node of the old store does what; the
+     * new store's nodes take their own. */
+    { "setting", "k, v", "tt", "k LIKE 'lease.%'" },
     { "subscription", "id, client, name, target, kinds, secret, expires, created, cursor, failing, last_error",
       "ttttitiiiit" },
     { "outbox", "id, sub, body, created, next_at, first_try, attempts", "ittiiii" },
@@ -119,6 +122,8 @@ int store_digests(store *st, store_digest *d)
         d[t].table = tables[t].name;
         buf_reset(&sql);
         buf_printf(&sql, "SELECT %s FROM %s", tables[t].cols, tables[t].name);
+        if (tables[t].skip)
+            buf_printf(&sql, " WHERE NOT (%s)", tables[t].skip);
         store_stmt *s;
         if (store_prepare(st, sql.data, &s)) {
             rc = STORE_ERR;
@@ -160,6 +165,8 @@ static int64_t copy_table(store *from, store *to, size_t t)
     buf_init(&sel);
     buf_init(&ins);
     buf_printf(&sel, "SELECT %s FROM %s", tables[t].cols, tables[t].name);
+    if (tables[t].skip)
+        buf_printf(&sel, " WHERE NOT (%s)", tables[t].skip);
     buf_printf(&ins, "INSERT INTO %s(%s) VALUES(", tables[t].name, tables[t].cols);
     for (size_t i = 0; tables[t].types[i]; i++)
         buf_adds(&ins, i ? ",?" : "?");

@@ -54,8 +54,10 @@ def moved(tmp_path_factory):
 def test_every_table_has_the_same_rows(moved):
     old, new, out = moved
     for t in TABLES:
-        n_old = int(sql_value(old.db, "SELECT count(*) FROM %s" % t))
-        n_new = int(sql_value(new.db, "SELECT count(*) FROM %s" % t))
+        # Leases are the nodes' own (which node dispatches webhooks), not copied.
+        where = " WHERE k NOT LIKE 'lease.%'" if t == "setting" else ""
+        n_old = int(sql_value(old.db, "SELECT count(*) FROM %s%s" % (t, where)))
+        n_new = int(sql_value(new.db, "SELECT count(*) FROM %s%s" % (t, where)))
         assert n_old == n_new, "%s: %d rows became %d" % (t, n_old, n_new)
         line = [ln for ln in out.splitlines() if ln.startswith("checked") and ln.split()[1] == t]
         assert line and line[0].split()[2] == str(n_old) and line[0].endswith("same"), out
