@@ -107,23 +107,41 @@ static int run_child(const char *name)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-static void run_if_due(store *st, const char *client_id)
+/* 1 when the SP has a schedule and is due (sp filled; the caller frees
+ * it), 0 when not or on error. */
+static int due(store *st, const char *client_id, provision_sp *sp)
 {
     long every = 0;
     if (provision_schedule_get(st, client_id, &every) || every <= 0)
+        return 0;
+    if (provision_sp_find(st, client_id, sp) != STORE_OK) {
+        provision_sp_free(sp);
+        return 0;
+    }
+    if (time_now_ms() - last_run(sp) >= (int64_t)every * 1000)
+        return 1;
+    provision_sp_free(sp);
+    return 0;
+}
+
+static void run_if_due(store *st, const char *client_id)
+{
+    provision_sp sp;
+    /* A read first: taking the lease is a write, not to be made every turn
+     * for an SP that is not due. */
+    if (!due(st, client_id, &sp))
         return;
+    provision_sp_free(&sp);
     char lease[32 + UUID_STR_LEN];
     snprintf(lease, sizeof lease, "provision.%s", client_id);
     if (store_lease(st, lease, holder, RUN_LEASE_MS) != STORE_OK)
         return;
-    provision_sp sp;
-    if (provision_sp_find(st, client_id, &sp) == STORE_OK) {
-        if (time_now_ms() - last_run(&sp) >= (int64_t)every * 1000) {
-            log_msg(LOG_INFO, "scheduled provisioning of %s starts", sp.cl.name);
-            int rc = run_child(sp.cl.id);
-            log_msg(rc == 0 ? LOG_INFO : LOG_WARN, "scheduled provisioning of %s ended with exit status %d "
-                    "(see 'skolnav provision show')", sp.cl.name, rc);
-        }
+    /* Again under the lease: another node may have run it just now. */
+    if (due(st, client_id, &sp)) {
+        log_msg(LOG_INFO, "scheduled provisioning of %s starts", sp.cl.name);
+        int rc = run_child(sp.cl.id);
+        log_msg(rc == 0 ? LOG_INFO : LOG_WARN, "scheduled provisioning of %s ended with exit status %d "
+                "(see 'skolnav provision show')", sp.cl.name, rc);
         provision_sp_free(&sp);
     }
     store_lease_release(st, lease, holder);

@@ -57,29 +57,44 @@ static int64_t last_pull(store *st, const char *name)
     return at;
 }
 
+/* 1 when the source has a schedule and is due (src filled; the caller
+ * frees it), 0 when not or on error. */
+static int due(store *st, const char *name, source_rec *src)
+{
+    if (sources_get(st, name, src) != STORE_OK)
+        return 0;
+    int64_t last = last_pull(st, name);
+    if (src->schedule > 0 && last >= 0 && time_now_ms() - last >= (int64_t)src->schedule * 1000)
+        return 1;
+    source_rec_free(src);
+    return 0;
+}
+
 /* Runs the source when it is due and no other node is running it. */
 static void run_if_due(store *st, const char *name)
 {
+    source_rec src;
+    /* A read first: taking the lease is a write, not to be made every turn
+     * for a source that is not due. */
+    if (!due(st, name, &src))
+        return;
+    source_rec_free(&src);
     char lease[16 + SOURCE_NAME_MAX];
     snprintf(lease, sizeof lease, "pull.%s", name);
     if (store_lease(st, lease, holder, RUN_LEASE_MS) != STORE_OK)
         return; /* another node runs it, or the store is unreachable (it will say so elsewhere) */
-    source_rec src;
-    /* Read again under the lease: the schedule may have changed, and
-     * another node may have run it just now. */
-    if (sources_get(st, name, &src) == STORE_OK) {
-        int64_t last = last_pull(st, name);
-        if (src.schedule > 0 && last >= 0 && time_now_ms() - last >= (int64_t)src.schedule * 1000) {
-            pull_opts o = { .overlap_s = -1, .max_wait_s = 10, .cancel = &stopping };
-            pull_report rep;
-            log_msg(LOG_INFO, "scheduled pull of source %s starts", name);
-            if (pull_run(st, &src, &o, &rep))
-                log_msg(LOG_WARN, "scheduled pull of source %s: %s", name, rep.error);
-            else
-                log_msg(LOG_INFO, "scheduled pull of source %s: %zu requests, %zu created, %zu updated, "
-                        "%zu deleted, %zu unchanged", name, rep.requests, rep.created, rep.updated, rep.deleted,
-                        rep.unchanged);
-        }
+    /* Again under the lease: the schedule may have changed, and another
+     * node may have run it just now. */
+    if (due(st, name, &src)) {
+        pull_opts o = { .overlap_s = -1, .max_wait_s = 10, .cancel = &stopping };
+        pull_report rep;
+        log_msg(LOG_INFO, "scheduled pull of source %s starts", name);
+        if (pull_run(st, &src, &o, &rep))
+            log_msg(LOG_WARN, "scheduled pull of source %s: %s", name, rep.error);
+        else
+            log_msg(LOG_INFO, "scheduled pull of source %s: %zu requests, %zu created, %zu updated, "
+                    "%zu deleted, %zu unchanged", name, rep.requests, rep.created, rep.updated, rep.deleted,
+                    rep.unchanged);
         source_rec_free(&src);
     }
     store_lease_release(st, lease, holder);
