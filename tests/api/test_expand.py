@@ -22,27 +22,45 @@ def active(o, day):
     return (not o.get("startDate") or o["startDate"] <= day) and (not o.get("endDate") or o["endDate"] >= day)
 
 
+_REVERSE = {}
+
+
+def person_links(ds):
+    """Per person id, what refers to it, built once per dataset: the checks
+    below ask for every person, and a scan per person is quadratic."""
+    links = _REVERSE.get(id(ds))
+    if links is not None and links[0] is ds:
+        return links[1]
+    by = {v: {} for v in ("duties", "responsibleFor", "placements", "ownedPlacements", "groupMemberships")}
+
+    def add(value, person, obj):
+        if person is not None:
+            by[value].setdefault(person, []).append(obj)
+    for d in ds.items("duties"):
+        add("duties", rid(d.get("person")), d)
+    for p in ds.items("persons"):
+        for r in {rid(r.get("person")) for r in p.get("responsibles") or []}:
+            add("responsibleFor", r, p)
+    for p in ds.items("placements"):
+        add("placements", rid(p.get("child")), p)
+        for o in {rid(o) for o in p.get("owners") or []}:
+            add("ownedPlacements", o, p)
+    for g in ds.items("groups"):
+        for m in {rid(m.get("person")) for m in g.get("groupMemberships") or []}:
+            add("groupMemberships", m, g)
+    _REVERSE[id(ds)] = (ds, by)
+    return by
+
+
 def expected_embedded(ds, ep, value, item):
     """(kind, required ids, allowed ids) for _embedded[value] of item."""
     x = item["id"]
     if ep == "persons":
+        mine = person_links(ds)[value].get(x, [])
         if value == "duties":
-            mine = [d for d in ds.items("duties") if rid(d.get("person")) == x]
             return {d["id"] for d in mine if active(d, today())}, {d["id"] for d in mine}
-        if value == "responsibleFor":
-            ids = {p["id"] for p in ds.items("persons")
-                   if x in {rid(r.get("person")) for r in p.get("responsibles") or []}}
-            return ids, ids
-        if value == "placements":
-            ids = {p["id"] for p in ds.items("placements") if rid(p.get("child")) == x}
-            return ids, ids
-        if value == "ownedPlacements":
-            ids = {p["id"] for p in ds.items("placements") if x in {rid(o) for o in p.get("owners") or []}}
-            return ids, ids
-        if value == "groupMemberships":
-            ids = {g["id"] for g in ds.items("groups")
-                   if x in {rid(m.get("person")) for m in g.get("groupMemberships") or []}}
-            return ids, ids
+        ids = {o["id"] for o in mine}
+        return ids, ids
     if ep == "placements":
         ids = {rid(item.get("child"))} if value == "child" else {rid(o) for o in item.get("owners") or []}
         return ids, ids
