@@ -227,7 +227,8 @@ def choose(ds, ep, param, n_values=1):
     scored = []
     for c in cands:
         v = [c] if is_array(ep, param) else c
-        exp = {it["id"] for it in items if pred_f(ds, v)(it)}
+        pred = pred_f(ds, v)
+        exp = {it["id"] for it in items if pred(it)}
         if exp:
             scored.append((0 if len(exp) < total else 1, abs(len(exp) - total / 3.0), c, exp))
     assert scored, "no value of %s %s selects anything" % (ep, param)
@@ -236,7 +237,8 @@ def choose(ds, ep, param, n_values=1):
         c, exp = scored[0][2], scored[0][3]
         return ([c] if is_array(ep, param) else c), exp
     chosen = [s[2] for s in scored[:n_values]]
-    exp = {it["id"] for it in items if pred_f(ds, chosen)(it)}
+    pred = pred_f(ds, chosen)
+    exp = {it["id"] for it in items if pred(it)}
     return chosen, exp
 
 
