@@ -43,7 +43,7 @@ def run(binary, *args):
 
 def serve(binary, db, tmp, ingest=False):
     port, iport = free_port(), free_port()
-    args = [binary, "serve", "--db", db, "--listen", "127.0.0.1:%d" % port]
+    args = [binary, "serve", "--db", db, "--listen", "127.0.0.1:%d" % port, "--rate-limit", "100000"]
     if ingest:
         args += ["--ingest-listen", "127.0.0.1:%d" % iport, "--ingest-max-body", "1024M"]
     log = open(os.path.join(tmp, "serve-%d.log" % port), "wb")

@@ -25,7 +25,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402  (helpers: the cached store, processes, wrk)
-from bench import BASE, HOST, BenchError, Proc, ensure_db, free_port, run_wrk, say, sqlite_scalar, wait_http  # noqa: E402
+from bench import BASE, HOST, BenchError, Proc, ensure_db, free_port, run_wrk, say, db_scalar, wait_http  # noqa: E402
 
 KIND_ACTIVITY, KIND_PLACEMENT, KIND_CALENDAREVENT = 9, 2, 10
 TARGET_HOOK_P99_MS = 1000.0
@@ -86,7 +86,7 @@ class Receiver:
 
 
 def busiest_school(db):
-    return sqlite_scalar(db, f"select json_extract(json, '$.organisation.id') o from entity where kind={KIND_ACTIVITY}"
+    return db_scalar(db, f"select json_extract(json, '$.organisation.id') o from entity where kind={KIND_ACTIVITY}"
                              " group by o order by count(*) desc limit 1").strip()
 
 
@@ -121,7 +121,7 @@ def main():
     binary = os.environ.get("SKOLNAV_BIN", os.path.join(bench.ROOT, "build", "skolnav"))
     db, _gen, _new = ensure_db(binary, scale, seed)
     school = busiest_school(db)
-    pl = sqlite_scalar(db, f"select json from entity where kind={KIND_PLACEMENT} limit 1")
+    pl = db_scalar(db, f"select json from entity where kind={KIND_PLACEMENT} limit 1")
     placement = json.loads(pl)
     r = subprocess.run([binary, "client", "add", "--db", db, "bench timetable", "--full-access"],
                        capture_output=True, text=True, timeout=60)
@@ -129,7 +129,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="skolnav-bench-tt-")
     port = free_port()
     server = Proc("skolnav serve", [binary, "serve", "--db", db, "--listen", f"{HOST}:{port}",
-                                    "--webhook-allow-http-loopback"], os.path.join(tmp, "server.log"))
+                                    "--webhook-allow-http-loopback", "--rate-limit", "100000"], os.path.join(tmp, "server.log"))
     res = {}
     made = []
     try:
@@ -145,8 +145,8 @@ def main():
         res["week"] = run_wrk("skolnav GET /calendarEvents (a school's week)", f"http://{HOST}:{port}{BASE}{week}",
                               secs, [f"Authorization: Bearer {key}"])
 
-        term_start = sqlite_scalar(db, f"select min(json_extract(json, '$.startDate')) from entity where kind={KIND_ACTIVITY}").strip()
-        term_end = sqlite_scalar(db, f"select max(json_extract(json, '$.endDate')) from entity where kind={KIND_ACTIVITY}").strip()
+        term_start = db_scalar(db, f"select min(json_extract(json, '$.startDate')) from entity where kind={KIND_ACTIVITY}").strip()
+        term_end = db_scalar(db, f"select max(json_extract(json, '$.endDate')) from entity where kind={KIND_ACTIVITY}").strip()
         agg = f"/aggregatedAttendance?organisation={school}&startDate={term_start}&endDate={term_end}&limit=1000"
         times = []
         for _ in range(20):
@@ -161,7 +161,7 @@ def main():
 
         rec = Receiver()
         child, group = placement["child"]["id"], placement["group"]["id"]
-        ev = sqlite_scalar(db, f"select id from entity where kind={KIND_CALENDAREVENT} limit 1").strip()
+        ev = db_scalar(db, f"select id from entity where kind={KIND_CALENDAREVENT} limit 1").strip()
 
         def att(i):
             return {"calendarEvent": {"id": ev}, "student": {"id": child}, "isReported": True, "attendanceMinutes": i % 60}
