@@ -179,7 +179,8 @@ static int audit_client(int argc, char **argv)
         store_finalize(s);
     }
     json_object_set_new(o, "statuses", byst);
-    ok = ok && !store_prepare(st, "SELECT count(DISTINCT person) FROM ledger WHERE client=?", &s);
+    ok = ok && !access_ledger_fold(st) &&
+         !store_prepare(st, "SELECT count(DISTINCT person) FROM ledger WHERE client=?", &s);
     if (ok) {
         store_bind_text(s, 1, c.id);
         json_object_set_new(o, "persons", json_integer(store_step(s) == 1 ? store_col_int(s, 0) : 0));

@@ -148,6 +148,10 @@ int access_resolve_person(store *st, const char *arg, char id[UUID_STR_LEN]);
  * "first", "last"}]. */
 int access_person_disclosures(store *st, const char *person, json_t **list);
 
+/* Moves the journaled disclosures into ledger (one transaction). Call it
+ * before reading ledger: until folded, a disclosure is only a row of
+ * ledger_journal. */
+int access_ledger_fold(store *st);
 /* Deletes request-log and ledger rows last touched before before_ms;
  * writes the counts. */
 int access_purge(store *st, int64_t before_ms, int64_t *requests, int64_t *ledger_rows);

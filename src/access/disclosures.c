@@ -43,7 +43,8 @@ int access_person_disclosures(store *st, const char *person, json_t **list)
 {
     *list = NULL;
     store_stmt *s;
-    if (store_prepare(st, "SELECT l.client, coalesce(c.name, ''), l.channel, l.cats, l.first, l.last FROM ledger l"
+    if (access_ledger_fold(st) ||
+        store_prepare(st, "SELECT l.client, coalesce(c.name, ''), l.channel, l.cats, l.first, l.last FROM ledger l"
                           " LEFT JOIN client c ON c.id=l.client WHERE l.person=? ORDER BY l.first, l.client", &s))
         return -1;
     store_bind_text(s, 1, person);

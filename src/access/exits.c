@@ -36,9 +36,12 @@ static int refresh(const access_view *av, store *st, int64_t now)
     sqlq_init(&back, 0);
     buf_adds(&in.sql, "INSERT INTO scope_exit(client, person, at) SELECT DISTINCT l.client, l.person, CAST(");
     sqlq_int(&in, now); /* typed: PostgreSQL takes an untyped select-list parameter as text */
-    buf_adds(&in.sql, " AS BIGINT) FROM ledger l WHERE l.client=");
+    /* The journal too: a person received a moment ago has not been folded. */
+    buf_adds(&in.sql, " AS BIGINT) FROM (SELECT client, person FROM ledger WHERE client=");
     sqlq_text(&in, av->cl.id);
-    buf_adds(&in.sql, " AND NOT ");
+    buf_adds(&in.sql, " UNION ALL SELECT client, person FROM ledger_journal WHERE client=");
+    sqlq_text(&in, av->cl.id);
+    buf_adds(&in.sql, ") l WHERE NOT ");
     sql_scope(&av->scope, K_PERSON, "l.person", &in);
     buf_adds(&in.sql, " ON CONFLICT DO NOTHING");
     buf_adds(&back.sql, "DELETE FROM scope_exit WHERE client=");

@@ -1,9 +1,15 @@
 /*
  * The disclosure ledger and the request log. One transaction per response
- * writes the request's log row and one upsert per person disclosed, so a
- * full walk costs one commit per page, and a crash loses at most the
- * response in flight (committed rows survive kill -9: WAL).
+ * writes the request's log row and appends one journal row per person
+ * disclosed, so a crash loses at most the response in flight (committed
+ * rows survive kill -9: WAL). The journal is folded into ledger, one row
+ * per (client, channel, person), once LEDGER_FOLD_ROWS rows have been
+ * journaled by this process, and by every reader of ledger before it
+ * reads: an append costs a few pages per commit, where an upsert per
+ * person touched a page per person and made a full walk write the whole
+ * ledger to the WAL once per page.
  */
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,34 +20,83 @@
 
 /* The precision of the ledger's "last time received" (one minute). */
 #define LEDGER_LAST_RESOLUTION_MS "60000"
+/* A fold per hundred pages of 1000, not per page. A fold sorts the
+ * journal in memory (about 120 bytes a row), so the figure also bounds
+ * what a fold adds to the server's RSS. */
+#define LEDGER_FOLD_ROWS 100000
 
-static int write_ledger(access_view *av, store *st, int64_t now)
+static atomic_long journaled;
+
+static int write_ledger(access_view *av, store *st, int64_t now, long *rows)
 {
     store_stmt *s;
-    /* A row already up to date (same categories, last seen within
-     * LEDGER_LAST_RESOLUTION_MS) is not rewritten: repeated syncs then
-     * cost a lookup per person, not a page write. */
-    if (store_prepare(st, "INSERT INTO ledger(client, person, channel, cats, first, last) VALUES(?,?,?,?,?,?)"
-                          " ON CONFLICT(person, client, channel) DO UPDATE SET cats=ledger.cats|excluded.cats,"
-                          " last=excluded.last WHERE (ledger.cats|excluded.cats)<>ledger.cats"
-                          " OR ledger.last<excluded.last-" LEDGER_LAST_RESOLUTION_MS, &s))
+    if (store_prepare(st, "INSERT INTO ledger_journal(person, client, channel, cats, at) VALUES(?,?,?,?,?)", &s))
         return STORE_ERR;
     int rc = STORE_OK;
+    store_bind_text(s, 2, av->cl.id);
+    store_bind_text(s, 3, av->channel);
+    store_bind_int(s, 5, now);
     for (size_t i = 0; i < av->ledger.cap && !rc; i++) {
         if (!av->ledger.keys[i])
             continue;
-        store_bind_text(s, 1, av->cl.id);
-        store_bind_text(s, 2, av->ledger.keys[i]);
-        store_bind_text(s, 3, av->channel);
+        store_bind_text(s, 1, av->ledger.keys[i]);
         store_bind_int(s, 4, (int64_t)(uintptr_t)av->ledger.vals[i]);
-        store_bind_int(s, 5, now);
-        store_bind_int(s, 6, now);
         if (store_step(s) < 0)
             rc = STORE_ERR;
         store_reset(s);
+        ++*rows;
     }
     store_finalize(s);
     return rc;
+}
+
+/* SQLite upserts the journal's rows one by one in key order (the first
+ * of a key, its earliest, inserts; the rest OR in their categories).
+ * PostgreSQL refuses to change a row twice in one statement, so there
+ * the rows of a key are grouped first, with its bit_or aggregate. */
+static const char fold_sqlite[] =
+    "INSERT INTO ledger(client, channel, person, cats, first, last)"
+    " SELECT client, channel, person, cats, at, at FROM ledger_journal WHERE true"
+    " ORDER BY client, channel, person, at";
+static const char fold_pg[] =
+    "INSERT INTO ledger(client, channel, person, cats, first, last)"
+    " SELECT client, channel, person, bit_or(cats), min(at), max(at) FROM ledger_journal"
+    " GROUP BY client, channel, person";
+/* A row already up to date (same categories, last seen within
+ * LEDGER_LAST_RESOLUTION_MS) is not rewritten: repeated syncs then cost
+ * a lookup per person, not a page write. */
+static const char fold_upsert[] =
+    " ON CONFLICT(client, channel, person) DO UPDATE SET cats=ledger.cats|excluded.cats,"
+    " last=CASE WHEN excluded.last>ledger.last THEN excluded.last ELSE ledger.last END"
+    " WHERE (ledger.cats|excluded.cats)<>ledger.cats OR ledger.last<excluded.last-" LEDGER_LAST_RESOLUTION_MS;
+
+int access_ledger_fold(store *st)
+{
+    int pg = !strcmp(store_backend(st), "postgresql");
+    char sql[sizeof fold_sqlite + sizeof fold_pg + sizeof fold_upsert];
+    snprintf(sql, sizeof sql, "%s%s", pg ? fold_pg : fold_sqlite, fold_upsert);
+    /* On PostgreSQL the lock makes the insert and the delete see the same
+     * rows: it waits for the responses journaling now and holds off new
+     * ones until the fold commits. SQLite's write transaction does that. */
+    int rc = store_begin(st) ||
+             (pg && store_exec(st, "LOCK TABLE ledger_journal IN SHARE ROW EXCLUSIVE MODE")) ||
+             store_exec(st, sql) || store_exec(st, "DELETE FROM ledger_journal") || store_commit(st);
+    if (rc) {
+        log_msg(LOG_ERR, "folding the disclosure ledger's journal failed: %s", store_errmsg(st));
+        store_rollback(st);
+    }
+    return rc ? STORE_ERR : STORE_OK;
+}
+
+/* After this process journaled LEDGER_FOLD_ROWS rows, the response that
+ * crossed the mark folds (one of them, when several cross it at once). */
+static void fold_when_due(store *st, long rows)
+{
+    long before = atomic_fetch_add(&journaled, rows);
+    if (before + rows < LEDGER_FOLD_ROWS || before >= LEDGER_FOLD_ROWS)
+        return;
+    atomic_store(&journaled, 0);
+    access_ledger_fold(st);
 }
 
 static int write_request(access_view *av, store *st, const access_reqinfo *ri, int64_t now)
@@ -78,12 +133,15 @@ int access_finish(access_view *av, store *st, const access_reqinfo *ri)
         /* A failed response disclosed nothing: its ledger notes are dropped. */
         int disclosed = !ri || ri->status < 300;
         int rec = av->record;
+        long rows = 0;
         if (store_begin(st) || (rec && ri && write_request(av, st, ri, now)) ||
-            (rec && disclosed && write_ledger(av, st, now)) || (pseudos && access_pseudo_write(av, st)) ||
+            (rec && disclosed && write_ledger(av, st, now, &rows)) || (pseudos && access_pseudo_write(av, st)) ||
             store_commit(st)) {
             log_msg(LOG_ERR, "writing the disclosure ledger for client %s failed: %s", av->cl.id, store_errmsg(st));
             store_rollback(st);
             rc = -1;
+        } else if (rows) {
+            fold_when_due(st, rows);
         }
     }
     strmap_free(&av->ledger, NULL);
@@ -118,7 +176,7 @@ int access_purge(store *st, int64_t before_ms, int64_t *requests, int64_t *ledge
 {
     *requests = *ledger_rows = 0;
     int64_t exits = 0;
-    if (store_begin(st) || purge_one(st, "request_log", "at", before_ms, requests) ||
+    if (access_ledger_fold(st) || store_begin(st) || purge_one(st, "request_log", "at", before_ms, requests) ||
         purge_one(st, "ledger", "last", before_ms, ledger_rows) ||
         purge_one(st, "scope_exit", "at", before_ms, &exits) || store_commit(st)) {
         store_rollback(st);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access/access.h"
 #include "admin/vendor.h"
 #include "util/timefmt.h"
 
@@ -62,7 +63,7 @@ static json_t *opt_col(store_stmt *s, int i);
 void h_vendors_list(admin_ctx *cx)
 {
     json_t *items = json_array();
-    int err = clients_list(cx->st, add_vendor, items) != STORE_OK;
+    int err = clients_list(cx->st, add_vendor, items) != STORE_OK || access_ledger_fold(cx->st) != STORE_OK;
     /* The figures after the listing: PostgreSQL runs one statement at a time. */
     int64_t since = time_now_ms() - 30 * DAY_MS;
     size_t i;

@@ -120,7 +120,10 @@ static void feed_query(const access_view *av, const pending_sub *ps, int gone, s
             sql_scope(&av->scope, k, "c.id", q);
             buf_adds(&q->sql, " THEN 1");
             if (k == K_PERSON) {
+                /* The journal too: disclosures not folded into ledger yet. */
                 buf_printf(&q->sql, " WHEN c.kind=%d AND c.id IN (SELECT l.person FROM ledger l WHERE l.client=", k);
+                sqlq_text(q, av->cl.id);
+                buf_adds(&q->sql, " UNION ALL SELECT j.person FROM ledger_journal j WHERE j.client=");
                 sqlq_text(q, av->cl.id);
                 buf_adds(&q->sql, ") THEN 2");
             }

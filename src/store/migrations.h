@@ -170,6 +170,25 @@ static const char *const sqlite_migrations[] = {
     "  address TEXT, action TEXT NOT NULL, target TEXT, detail TEXT);"
     "CREATE TABLE admin_oidc_pending(state TEXT PRIMARY KEY, nonce TEXT NOT NULL, verifier TEXT NOT NULL,"
     "  created INTEGER NOT NULL);",
+    /* 10: the ledger's journal (src/access/ledger.c). A response appends
+     * the persons it disclosed to ledger_journal, a few pages per commit
+     * whatever the persons; a fold moves many responses' rows into ledger
+     * at once, in key order. Upserting ledger per response touched a page
+     * per person: a full walk wrote its whole B-tree to the WAL once per
+     * page. ledger is keyed by client first, so that a fold rewrites the
+     * folded clients' rows only; ledger_person answers the Art. 15
+     * question. */
+    "CREATE TABLE ledger_journal(person TEXT NOT NULL, client TEXT NOT NULL, channel TEXT NOT NULL,"
+    "  cats INTEGER NOT NULL, at INTEGER NOT NULL);"
+    "CREATE INDEX ledger_journal_client ON ledger_journal(client);"
+    "CREATE TABLE ledger_new(client TEXT NOT NULL, channel TEXT NOT NULL, person TEXT NOT NULL,"
+    "  cats INTEGER NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,"
+    "  PRIMARY KEY(client, channel, person)) WITHOUT ROWID;"
+    "INSERT INTO ledger_new(client, channel, person, cats, first, last)"
+    "  SELECT client, channel, person, cats, first, last FROM ledger ORDER BY client, channel, person;"
+    "DROP TABLE ledger;"
+    "ALTER TABLE ledger_new RENAME TO ledger;"
+    "CREATE INDEX ledger_person ON ledger(person);",
 };
 
 #endif

@@ -165,12 +165,19 @@ static const char *const pg_migrations[] = {
     "  action text NOT NULL, target text, detail text);"
     "CREATE TABLE admin_oidc_pending(state text COLLATE \"C\" PRIMARY KEY, nonce text NOT NULL,"
     "  verifier text NOT NULL, created bigint NOT NULL)",
+    /* 10: the ledger's journal, as in migrations.h. */
+    "CREATE TABLE ledger_journal(person text COLLATE \"C\" NOT NULL, client text COLLATE \"C\" NOT NULL,"
+    "  channel text COLLATE \"C\" NOT NULL, cats bigint NOT NULL, at bigint NOT NULL);"
+    "CREATE INDEX ledger_journal_client ON ledger_journal(client);"
+    "ALTER TABLE ledger DROP CONSTRAINT ledger_pkey;"
+    "ALTER TABLE ledger ADD PRIMARY KEY(client, channel, person);"
+    "CREATE INDEX ledger_person ON ledger(person)",
 };
 
 /* Every table the migrations create (for `demo --force`, which starts over). */
 static const char pg_tables[] =
     "entity, idx, sortidx, prel, orgtree, changes, tombstone, client, setting, subscription, outbox,"
-    " feedback, client_key, client_org, access_event, request_log, ledger, scope_exit, pseudonym, issuer,"
+    " feedback, client_key, client_org, access_event, request_log, ledger, ledger_journal, scope_exit, pseudonym, issuer,"
     " source, source_run, held_batch, pull_state, pull_seen, provision_sp, provision_sent, export_schedule, export_file, admin_account, admin_session, admin_login_fail,"
     " admin_audit, admin_oidc_pending, skolnav_schema";
 

@@ -15,7 +15,7 @@ import pytest
 
 from accesshelp import (ALL_CATEGORIES, KIND_CATEGORY, PERSON_FIELDS, PERSON_ROLES, FullData, Oracle,
                         check_response_items, grant_args, make_client, walk, LIST_PARAMS)
-from apihelp import Server, assert_error, backend, sql_exec, sql_quote
+from apihelp import Server, assert_error, backend, sql_exec, sql_quote, sql_value
 
 SEED = os.environ.get("SKOLNAV_TEST_SEED", "12000")
 PAGE = 97  # small and odd, so walks cross many page boundaries
@@ -362,6 +362,33 @@ def test_ledger_records_persons_and_categories(srv, full):
     audit = json.loads(srv.cli.run("audit", "client", "--db", srv.db, cid, "--json").stdout)
     assert audit["requests"] == 1 and audit["items"] == 5 and audit["persons"] == 5
     assert audit["statuses"] == {"200": 1}
+
+
+def test_ledger_journal_folds_into_one_row_per_person(srv, full):
+    """A response appends to ledger_journal; a reader of the ledger folds the
+    journal first: one row per (client, channel, person), categories OR-ed,
+    first the earliest time and last the latest."""
+    units = schools(full, 1)
+    cid, key = make_client(srv.cli, "journaled", *grant_args(orgs=units, cats=["Students"]))
+    q = lambda table: int(sql_value(srv.db, "SELECT count(*) FROM %s WHERE client=%s" % (table, sql_quote(cid))))
+    first = srv.api.get_json("/persons", {"limit": 4}, key=key)["data"]
+    srv.cli.run("client", "grant", "--db", srv.db, cid, "--category", "CivicNo")
+    again = srv.api.get_json("/persons", {"limit": 4}, key=key)["data"]
+    assert [p["id"] for p in again] == [p["id"] for p in first]
+    # not folded yet: two journal rows per person, nothing in ledger
+    assert q("ledger_journal") == 8 and q("ledger") == 0
+    pid = first[0]["id"]
+    out = json.loads(srv.cli.run("audit", "person", "--db", srv.db, pid, "--json").stdout)
+    mine = [d for d in out["disclosures"] if d["client"] == cid]
+    assert len(mine) == 1
+    assert "CivicNo" in mine[0]["categories"] and "Students" in mine[0]["categories"]
+    assert mine[0]["first"] <= mine[0]["last"]
+    assert q("ledger_journal") == 0 and q("ledger") == 4
+    # a later request folds onto the same rows
+    srv.api.get_json("/persons", {"limit": 4}, key=key)
+    audit = json.loads(srv.cli.run("audit", "client", "--db", srv.db, cid, "--json").stdout)
+    assert audit["persons"] == 4 and "CivicNo" in audit["categories"]
+    assert q("ledger_journal") == 0 and q("ledger") == 4
 
 
 def test_writes_need_write_permission(srv):
