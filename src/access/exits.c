@@ -36,19 +36,17 @@ static int refresh(const access_view *av, store *st, int64_t now)
     sqlq_init(&back, 0);
     buf_adds(&in.sql, "INSERT INTO scope_exit(client, person, at) SELECT DISTINCT l.client, l.person, CAST(");
     sqlq_int(&in, now); /* typed: PostgreSQL takes an untyped select-list parameter as text */
-    /* The journal too: a person received a moment ago has not been folded. */
-    buf_adds(&in.sql, " AS BIGINT) FROM (SELECT client, person FROM ledger WHERE client=");
+    buf_adds(&in.sql, " AS BIGINT) FROM ledger l WHERE l.client=");
     sqlq_text(&in, av->cl.id);
-    buf_adds(&in.sql, " UNION ALL SELECT client, person FROM ledger_journal WHERE client=");
-    sqlq_text(&in, av->cl.id);
-    buf_adds(&in.sql, ") l WHERE NOT ");
+    buf_adds(&in.sql, " AND NOT ");
     sql_scope(&av->scope, K_PERSON, "l.person", &in);
     buf_adds(&in.sql, " ON CONFLICT DO NOTHING");
     buf_adds(&back.sql, "DELETE FROM scope_exit WHERE client=");
     sqlq_text(&back, av->cl.id);
     buf_adds(&back.sql, " AND ");
     sql_scope(&av->scope, K_PERSON, "person", &back);
-    int rc = store_begin(st) || exec_sqlq(st, &in) || exec_sqlq(st, &back) || store_commit(st);
+    /* A person received a moment ago may still be in the journal only. */
+    int rc = access_ledger_fold(st) || store_begin(st) || exec_sqlq(st, &in) || exec_sqlq(st, &back) || store_commit(st);
     if (rc)
         store_rollback(st);
     sqlq_free(&in);

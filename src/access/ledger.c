@@ -70,8 +70,23 @@ static const char fold_upsert[] =
     " last=CASE WHEN excluded.last>ledger.last THEN excluded.last ELSE ledger.last END"
     " WHERE (ledger.cats|excluded.cats)<>ledger.cats OR ledger.last<excluded.last-" LEDGER_LAST_RESOLUTION_MS;
 
+/* 1 when the journal holds a row: folding an empty journal would still
+ * be a write transaction, and readers fold on every read. */
+static int journal_has_rows(store *st)
+{
+    store_stmt *s;
+    if (store_prepare(st, "SELECT 1 FROM ledger_journal LIMIT 1", &s))
+        return -1;
+    int rc = store_step(s);
+    store_finalize(s);
+    return rc;
+}
+
 int access_ledger_fold(store *st)
 {
+    int has = journal_has_rows(st);
+    if (has <= 0)
+        return has < 0 ? STORE_ERR : STORE_OK;
     int pg = !strcmp(store_backend(st), "postgresql");
     char sql[sizeof fold_sqlite + sizeof fold_pg + sizeof fold_upsert];
     snprintf(sql, sizeof sql, "%s%s", pg ? fold_pg : fold_sqlite, fold_upsert);

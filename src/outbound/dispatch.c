@@ -120,10 +120,7 @@ static void feed_query(const access_view *av, const pending_sub *ps, int gone, s
             sql_scope(&av->scope, k, "c.id", q);
             buf_adds(&q->sql, " THEN 1");
             if (k == K_PERSON) {
-                /* The journal too: disclosures not folded into ledger yet. */
                 buf_printf(&q->sql, " WHEN c.kind=%d AND c.id IN (SELECT l.person FROM ledger l WHERE l.client=", k);
-                sqlq_text(q, av->cl.id);
-                buf_adds(&q->sql, " UNION ALL SELECT j.person FROM ledger_journal j WHERE j.client=");
                 sqlq_text(q, av->cl.id);
                 buf_adds(&q->sql, ") THEN 2");
             }
@@ -152,6 +149,10 @@ static int fill_one(dispatcher *d, const pending_sub *ps)
         return 0;
     access_view av;
     memset(&av, 0, sizeof av);
+    /* The feed query reads ledger: persons received a moment ago may still
+     * be in the journal only. */
+    if (!gone && (ps->kinds & (1u << K_PERSON)) && access_ledger_fold(st))
+        return -1;
     if (!gone)
         access_begin(&av, st, &cl, "webhook", 0); /* a notification names kinds only: no ledger */
     sqlq fq;

@@ -175,12 +175,12 @@ static const char *const sqlite_migrations[] = {
      * whatever the persons; a fold moves many responses' rows into ledger
      * at once, in key order. Upserting ledger per response touched a page
      * per person: a full walk wrote its whole B-tree to the WAL once per
-     * page. ledger is keyed by client first, so that a fold rewrites the
+     * page. The journal has no index, so that an append is only an append;
+     * readers fold it first. ledger is keyed by client first, so that a fold rewrites the
      * folded clients' rows only; ledger_person answers the Art. 15
      * question. */
     "CREATE TABLE ledger_journal(person TEXT NOT NULL, client TEXT NOT NULL, channel TEXT NOT NULL,"
     "  cats INTEGER NOT NULL, at INTEGER NOT NULL);"
-    "CREATE INDEX ledger_journal_client ON ledger_journal(client);"
     "CREATE TABLE ledger_new(client TEXT NOT NULL, channel TEXT NOT NULL, person TEXT NOT NULL,"
     "  cats INTEGER NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,"
     "  PRIMARY KEY(client, channel, person)) WITHOUT ROWID;"

@@ -168,7 +168,6 @@ static const char *const pg_migrations[] = {
     /* 10: the ledger's journal, as in migrations.h. */
     "CREATE TABLE ledger_journal(person text COLLATE \"C\" NOT NULL, client text COLLATE \"C\" NOT NULL,"
     "  channel text COLLATE \"C\" NOT NULL, cats bigint NOT NULL, at bigint NOT NULL);"
-    "CREATE INDEX ledger_journal_client ON ledger_journal(client);"
     "ALTER TABLE ledger DROP CONSTRAINT ledger_pkey;"
     "ALTER TABLE ledger ADD PRIMARY KEY(client, channel, person);"
     "CREATE INDEX ledger_person ON ledger(person)",
