@@ -148,10 +148,15 @@ int access_resolve_person(store *st, const char *arg, char id[UUID_STR_LEN]);
  * "first", "last"}]. */
 int access_person_disclosures(store *st, const char *person, json_t **list);
 
-/* Moves the journaled disclosures into ledger (one transaction). Call it
- * before reading ledger: until folded, a disclosure is only a row of
- * ledger_journal. */
+/* Moves the journaled disclosures into ledger (a transaction per chunk of
+ * responses). Call it before reading ledger: until folded, a disclosure
+ * is only part of a row of ledger_journal. */
 int access_ledger_fold(store *st);
+/* The server's folder: a thread that folds the journal when it has been
+ * quiet a moment or has grown large, so that no response waits for a
+ * fold. Without it, the response that makes the journal large folds. */
+int access_folder_start(const char *db);
+void access_folder_stop(void);
 /* Deletes request-log and ledger rows last touched before before_ms;
  * writes the counts. */
 int access_purge(store *st, int64_t before_ms, int64_t *requests, int64_t *ledger_rows);

@@ -1,13 +1,18 @@
 /*
  * The disclosure ledger and the request log. One transaction per response
- * writes the request's log row and appends one journal row per person
- * disclosed, so a crash loses at most the response in flight (committed
- * rows survive kill -9: WAL). The journal is folded into ledger, one row
- * per (client, channel, person), once LEDGER_FOLD_ROWS rows have been
- * journaled by this process, and by every reader of ledger before it
- * reads: an append costs a few pages per commit, where an upsert per
- * person touched a page per person and made a full walk write the whole
- * ledger to the WAL once per page.
+ * writes the request's log row and one journal row holding the persons it
+ * disclosed, packed as a JSON object {"person": categories}, so a crash
+ * loses at most the response in flight (committed rows survive kill -9:
+ * WAL). Folding moves the journal into ledger, one row per (client,
+ * channel, person), in chunks of FOLD_CHUNK responses per transaction.
+ *
+ * Who folds: in the server, the folder (a worker) once the journal has
+ * been quiet for FOLD_QUIET_MS or has grown by FOLD_PERSONS persons, so a
+ * sync's pages never wait for a fold; elsewhere (an export, a
+ * provisioning run) the response that crosses FOLD_PERSONS; and every
+ * reader of ledger before it reads. A page's cost is then one insert of a
+ * few pages; upserting a row per person had made a full walk rewrite the
+ * ledger's B-tree into the WAL once per page.
  */
 #include <stdatomic.h>
 #include <stdint.h>
@@ -15,53 +20,70 @@
 #include <string.h>
 
 #include "access/access.h"
+#include "store/worker.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 
 /* The precision of the ledger's "last time received" (one minute). */
 #define LEDGER_LAST_RESOLUTION_MS "60000"
-/* A fold per hundred pages of 1000, not per page. A fold sorts the
- * journal in memory (about 120 bytes a row), so the figure also bounds
- * what a fold adds to the server's RSS. */
-#define LEDGER_FOLD_ROWS 100000
+/* Responses per fold transaction: a full page of 1000 persons each is
+ * about 0.1 s of writing, the longest a response then waits for the
+ * write lock behind a fold. */
+#define FOLD_CHUNK 20
+/* Persons journaled since the last fold that make one due now. */
+#define FOLD_PERSONS 500000
+/* A journal without appends for this long is folded by the folder. */
+#define FOLD_QUIET_MS 2000
 
-static atomic_long journaled;
+static atomic_long journaled;      /* persons since the last fold */
+static atomic_llong last_append;   /* time_now_ms() of the last append */
 
-static int write_ledger(access_view *av, store *st, int64_t now, long *rows)
+static int write_ledger(access_view *av, store *st, int64_t now, long *persons)
 {
-    store_stmt *s;
-    if (store_prepare(st, "INSERT INTO ledger_journal(person, client, channel, cats, at) VALUES(?,?,?,?,?)", &s))
-        return STORE_ERR;
-    int rc = STORE_OK;
-    store_bind_text(s, 2, av->cl.id);
-    store_bind_text(s, 3, av->channel);
-    store_bind_int(s, 5, now);
-    for (size_t i = 0; i < av->ledger.cap && !rc; i++) {
+    if (!av->ledger.n)
+        return STORE_OK;
+    buf b;
+    buf_init(&b);
+    buf_reserve(&b, av->ledger.n * 48 + 2);
+    buf_addc(&b, '{');
+    for (size_t i = 0; i < av->ledger.cap; i++) {
         if (!av->ledger.keys[i])
             continue;
-        store_bind_text(s, 1, av->ledger.keys[i]);
-        store_bind_int(s, 4, (int64_t)(uintptr_t)av->ledger.vals[i]);
-        if (store_step(s) < 0)
-            rc = STORE_ERR;
-        store_reset(s);
-        ++*rows;
+        if (b.len > 1)
+            buf_addc(&b, ',');
+        buf_add_json_string(&b, av->ledger.keys[i]);
+        buf_printf(&b, ":%lu", (unsigned long)(uintptr_t)av->ledger.vals[i]);
+        ++*persons;
     }
-    store_finalize(s);
+    buf_addc(&b, '}');
+    store_stmt *s;
+    int rc = STORE_ERR;
+    if (!store_prepare(st, "INSERT INTO ledger_journal(client, channel, at, persons) VALUES(?,?,?,?)", &s)) {
+        store_bind_text(s, 1, av->cl.id);
+        store_bind_text(s, 2, av->channel);
+        store_bind_int(s, 3, now);
+        store_bind_text(s, 4, buf_cstr(&b));
+        rc = store_step(s) < 0 ? STORE_ERR : STORE_OK;
+        store_finalize(s);
+    }
+    buf_free(&b);
     return rc;
 }
 
-/* SQLite upserts the journal's rows one by one in key order (the first
- * of a key, its earliest, inserts; the rest OR in their categories).
- * PostgreSQL refuses to change a row twice in one statement, so there
- * the rows of a key are grouped first, with its bit_or aggregate. */
+/* SQLite upserts the unpacked rows one by one in key order (the first of
+ * a key, its earliest, inserts; the rest OR in their categories; the
+ * WHERE keeps the join apart from ON CONFLICT). PostgreSQL refuses to
+ * change a row twice in one statement, so there the rows of a key are
+ * grouped first, with its bit_or aggregate. */
 static const char fold_sqlite[] =
     "INSERT INTO ledger(client, channel, person, cats, first, last)"
-    " SELECT client, channel, person, cats, at, at FROM ledger_journal WHERE true"
-    " ORDER BY client, channel, person, at";
+    " SELECT j.client, j.channel, e.key, e.value, j.at, j.at FROM ledger_journal j, json_each(j.persons) e"
+    " WHERE j.seq <= ? ORDER BY j.client, j.channel, e.key, j.at";
 static const char fold_pg[] =
     "INSERT INTO ledger(client, channel, person, cats, first, last)"
-    " SELECT client, channel, person, bit_or(cats), min(at), max(at) FROM ledger_journal"
-    " GROUP BY client, channel, person";
+    " SELECT j.client, j.channel, e.key, bit_or(e.value::bigint), min(j.at), max(j.at)"
+    " FROM ledger_journal j, jsonb_each_text(j.persons::jsonb) e WHERE j.seq <= ?"
+    " GROUP BY j.client, j.channel, e.key ORDER BY 1, 2, 3";
 /* A row already up to date (same categories, last seen within
  * LEDGER_LAST_RESOLUTION_MS) is not rewritten: repeated syncs then cost
  * a lookup per person, not a page write. */
@@ -70,8 +92,52 @@ static const char fold_upsert[] =
     " last=CASE WHEN excluded.last>ledger.last THEN excluded.last ELSE ledger.last END"
     " WHERE (ledger.cats|excluded.cats)<>ledger.cats OR ledger.last<excluded.last-" LEDGER_LAST_RESOLUTION_MS;
 
+/* The seq of the FOLD_CHUNK-th oldest journal row (or of the newest, when
+ * fewer), 0 when the journal is empty; -1 on failure. *full: a whole
+ * chunk, so more may follow. */
+static int64_t chunk_bound(store *st, int *full)
+{
+    store_stmt *s;
+    if (store_prepare(st, "SELECT seq FROM ledger_journal ORDER BY seq LIMIT ?", &s))
+        return -1;
+    store_bind_int(s, 1, FOLD_CHUNK);
+    int64_t bound = 0;
+    int n = 0, rc;
+    while ((rc = store_step(s)) == 1) {
+        bound = store_col_int(s, 0);
+        n++;
+    }
+    store_finalize(s);
+    *full = n == FOLD_CHUNK;
+    return rc < 0 ? -1 : bound;
+}
+
+/* Folds the oldest chunk of the journal; 1 when more may remain. */
+static int fold_chunk(store *st, const char *sql)
+{
+    int full = 0;
+    /* Writers take turns (BEGIN IMMEDIATE; PostgreSQL's write lock), so
+     * the rows up to the bound stay the same until the delete. */
+    if (store_begin(st))
+        return -1;
+    int64_t bound = chunk_bound(st, &full);
+    store_stmt *ins = NULL, *del = NULL;
+    int rc = bound < 0 || (bound > 0 && (store_prepare(st, sql, &ins) || store_bind_int(ins, 1, bound) ||
+                                         store_step(ins) < 0 ||
+                                         store_prepare(st, "DELETE FROM ledger_journal WHERE seq <= ?", &del) ||
+                                         store_bind_int(del, 1, bound) || store_step(del) < 0));
+    store_finalize(ins);
+    store_finalize(del);
+    if (rc || store_commit(st)) {
+        log_msg(LOG_ERR, "folding the disclosure ledger's journal failed: %s", store_errmsg(st));
+        store_rollback(st);
+        return -1;
+    }
+    return full;
+}
+
 /* 1 when the journal holds a row: folding an empty journal would still
- * be a write transaction, and readers fold on every read. */
+ * take the write lock, and readers fold before every read. */
 static int journal_has_rows(store *st)
 {
     store_stmt *s;
@@ -90,28 +156,50 @@ int access_ledger_fold(store *st)
     int pg = !strcmp(store_backend(st), "postgresql");
     char sql[sizeof fold_sqlite + sizeof fold_pg + sizeof fold_upsert];
     snprintf(sql, sizeof sql, "%s%s", pg ? fold_pg : fold_sqlite, fold_upsert);
-    /* On PostgreSQL the lock makes the insert and the delete see the same
-     * rows: it waits for the responses journaling now and holds off new
-     * ones until the fold commits. SQLite's write transaction does that. */
-    int rc = store_begin(st) ||
-             (pg && store_exec(st, "LOCK TABLE ledger_journal IN SHARE ROW EXCLUSIVE MODE")) ||
-             store_exec(st, sql) || store_exec(st, "DELETE FROM ledger_journal") || store_commit(st);
-    if (rc) {
-        log_msg(LOG_ERR, "folding the disclosure ledger's journal failed: %s", store_errmsg(st));
-        store_rollback(st);
-    }
-    return rc ? STORE_ERR : STORE_OK;
+    atomic_store(&journaled, 0);
+    int more;
+    while ((more = fold_chunk(st, sql)) == 1)
+        ;
+    return more < 0 ? STORE_ERR : STORE_OK;
 }
 
-/* After this process journaled LEDGER_FOLD_ROWS rows, the response that
- * crossed the mark folds (one of them, when several cross it at once). */
-static void fold_when_due(store *st, long rows)
+/* ---- the folder */
+
+static int folder_turn(store *st, worker *w)
 {
-    long before = atomic_fetch_add(&journaled, rows);
-    if (before + rows < LEDGER_FOLD_ROWS || before >= LEDGER_FOLD_ROWS)
+    (void)w;
+    int64_t quiet = time_now_ms() - atomic_load(&last_append);
+    if (atomic_load(&journaled) == 0 ||
+        (quiet < FOLD_QUIET_MS && atomic_load(&journaled) < FOLD_PERSONS))
+        return 0;
+    return access_ledger_fold(st) ? -1 : 0;
+}
+
+static worker folder = { .name = "disclosure ledger", .period_ms = FOLD_QUIET_MS / 2, .turn = folder_turn };
+
+int access_folder_start(const char *db)
+{
+    /* What an earlier run left in the journal is folded at its first turn. */
+    atomic_store(&journaled, 1);
+    return worker_start(&folder, db);
+}
+
+void access_folder_stop(void)
+{
+    worker_stop(&folder);
+}
+
+/* Notes an append of `persons`; a fold is due after FOLD_PERSONS. */
+static void fold_when_due(store *st, long persons)
+{
+    atomic_store(&last_append, time_now_ms());
+    long before = atomic_fetch_add(&journaled, persons);
+    if (before + persons < FOLD_PERSONS || before >= FOLD_PERSONS)
         return;
-    atomic_store(&journaled, 0);
-    access_ledger_fold(st);
+    if (worker_running(&folder))
+        worker_kick(&folder);
+    else
+        access_ledger_fold(st);
 }
 
 static int write_request(access_view *av, store *st, const access_reqinfo *ri, int64_t now)
@@ -148,15 +236,15 @@ int access_finish(access_view *av, store *st, const access_reqinfo *ri)
         /* A failed response disclosed nothing: its ledger notes are dropped. */
         int disclosed = !ri || ri->status < 300;
         int rec = av->record;
-        long rows = 0;
+        long persons = 0;
         if (store_begin(st) || (rec && ri && write_request(av, st, ri, now)) ||
-            (rec && disclosed && write_ledger(av, st, now, &rows)) || (pseudos && access_pseudo_write(av, st)) ||
+            (rec && disclosed && write_ledger(av, st, now, &persons)) || (pseudos && access_pseudo_write(av, st)) ||
             store_commit(st)) {
             log_msg(LOG_ERR, "writing the disclosure ledger for client %s failed: %s", av->cl.id, store_errmsg(st));
             store_rollback(st);
             rc = -1;
-        } else if (rows) {
-            fold_when_due(st, rows);
+        } else if (persons) {
+            fold_when_due(st, persons);
         }
     }
     strmap_free(&av->ledger, NULL);

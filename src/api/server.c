@@ -631,6 +631,34 @@ static struct MHD_Daemon *start_daemon(server *s, struct sockaddr_in *sa, unsign
         MHD_OPTION_END);
 }
 
+/* The threads serve runs beside the HTTP daemons, started in order and
+ * stopped in reverse so that nothing outlives what it depends on. */
+struct background {
+    const char *what;
+    int (*start)(const char *db);
+    void (*stop)(void);
+    int off;
+};
+
+static void background_stop(const struct background *bg, size_t n)
+{
+    while (n-- > 0)
+        if (!bg[n].off)
+            bg[n].stop();
+}
+
+static int background_start(const struct background *bg, size_t n, const char *db)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (bg[i].off || bg[i].start(db) == 0)
+            continue;
+        fprintf(stderr, "skolnav serve: cannot start %s\n", bg[i].what);
+        background_stop(bg, i);
+        return -1;
+    }
+    return 0;
+}
+
 int server_run(const server_opts *o)
 {
     server s = { .o = o, .max_body = MAX_BODY, .rate = o->rate_limit > 0 ? o->rate_limit : RATE_LIMIT_DEFAULT };
@@ -683,38 +711,24 @@ int server_run(const server_opts *o)
         return 1;
     }
     outbound_configure(&o->webhooks);
-    if (outbound_start(o->db)) {
-        fprintf(stderr, "skolnav serve: cannot start the webhook dispatcher\n");
-        MHD_stop_daemon(d);
-        free(s.openapi);
-        return 1;
-    }
-    if (!o->no_scheduled_provisioning && provision_scheduler_start(o->db)) {
-        fprintf(stderr, "skolnav serve: cannot start the provisioning scheduler\n");
-        outbound_stop();
-        MHD_stop_daemon(d);
-        free(s.openapi);
-        return 1;
-    }
-    if (!o->no_scheduled_pulls && pull_scheduler_start(o->db)) {
-        fprintf(stderr, "skolnav serve: cannot start the pull scheduler\n");
-        outbound_stop();
-        MHD_stop_daemon(d);
-        free(s.openapi);
-        return 1;
-    }
-    if (!o->no_export_schedule && export_scheduler_start(o->db)) {
-        fprintf(stderr, "skolnav serve: cannot start the export scheduler\n");
-        pull_scheduler_stop();
-    provision_scheduler_stop();
-        outbound_stop();
-        MHD_stop_daemon(d);
-        free(s.openapi);
-        return 1;
-    }
-    if (o->ingest_listen && !(id = start_daemon(&is, &isa, threads > 4 ? 4 : threads))) {
+    struct background bg[] = {
+        { "the webhook dispatcher", outbound_start, outbound_stop, 0 },
+        { "the disclosure ledger's folder", access_folder_start, access_folder_stop, o->no_ledger },
+        { "the provisioning scheduler", provision_scheduler_start, provision_scheduler_stop,
+          o->no_scheduled_provisioning },
+        { "the pull scheduler", pull_scheduler_start, pull_scheduler_stop, o->no_scheduled_pulls },
+        { "the export scheduler", export_scheduler_start, export_scheduler_stop, o->no_export_schedule },
+    };
+    size_t nbg = sizeof bg / sizeof bg[0];
+    int up = background_start(bg, nbg, o->db);
+    if (up == 0 && o->ingest_listen && !(id = start_daemon(&is, &isa, threads > 4 ? 4 : threads))) {
         fprintf(stderr, "skolnav serve: cannot listen on %s: %s\n", o->ingest_listen, strerror(errno));
+        background_stop(bg, nbg);
+        up = -1;
+    }
+    if (up) {
         MHD_stop_daemon(d);
+        rl_free(s.rl);
         free(s.openapi);
         return 1;
     }
@@ -735,10 +749,7 @@ int server_run(const server_opts *o)
     if (id)
         MHD_stop_daemon(id);
     MHD_stop_daemon(d);
-    export_scheduler_stop();
-    pull_scheduler_stop();
-    provision_scheduler_stop();
-    outbound_stop();
+    background_stop(bg, nbg);
     rl_free(s.rl);
     free(s.openapi);
     log_msg(LOG_INFO, "stopped");

@@ -189,6 +189,22 @@ static const char *const sqlite_migrations[] = {
     "DROP TABLE ledger;"
     "ALTER TABLE ledger_new RENAME TO ledger;"
     "CREATE INDEX ledger_person ON ledger(person);",
+    /* 11: one journal row per response, its persons packed as a JSON
+     * object {"person": categories}: a page of 1000 persons is one row
+     * of a few pages, not 1000 rows to insert. seq orders the rows, so a
+     * fold takes them in bounded chunks. The rows of migration 10's
+     * journal are folded first; ledger_pending shows the journal unpacked
+     * (tests and operators read ledger and ledger_pending together). */
+    "INSERT INTO ledger(client, channel, person, cats, first, last)"
+    "  SELECT client, channel, person, cats, at, at FROM ledger_journal WHERE true"
+    "  ORDER BY client, channel, person, at"
+    "  ON CONFLICT(client, channel, person) DO UPDATE SET cats=ledger.cats|excluded.cats,"
+    "  last=max(ledger.last, excluded.last);"
+    "DROP TABLE ledger_journal;"
+    "CREATE TABLE ledger_journal(seq INTEGER PRIMARY KEY, client TEXT NOT NULL, channel TEXT NOT NULL,"
+    "  at INTEGER NOT NULL, persons TEXT NOT NULL);"
+    "CREATE VIEW ledger_pending AS SELECT j.client AS client, j.channel AS channel, e.key AS person,"
+    "  e.value AS cats, j.at AS at FROM ledger_journal j, json_each(j.persons) e;",
 };
 
 #endif

@@ -171,6 +171,17 @@ static const char *const pg_migrations[] = {
     "ALTER TABLE ledger DROP CONSTRAINT ledger_pkey;"
     "ALTER TABLE ledger ADD PRIMARY KEY(client, channel, person);"
     "CREATE INDEX ledger_person ON ledger(person)",
+    /* 11: one journal row per response, as in migrations.h. */
+    "INSERT INTO ledger(client, channel, person, cats, first, last)"
+    "  SELECT client, channel, person, bit_or(cats), min(at), max(at) FROM ledger_journal"
+    "  GROUP BY client, channel, person"
+    "  ON CONFLICT(client, channel, person) DO UPDATE SET cats=ledger.cats|excluded.cats,"
+    "  last=greatest(ledger.last, excluded.last);"
+    "DROP TABLE ledger_journal;"
+    "CREATE TABLE ledger_journal(seq bigserial PRIMARY KEY, client text COLLATE \"C\" NOT NULL,"
+    "  channel text COLLATE \"C\" NOT NULL, at bigint NOT NULL, persons text NOT NULL);"
+    "CREATE VIEW ledger_pending AS SELECT j.client, j.channel, e.key COLLATE \"C\" AS person,"
+    "  e.value::bigint AS cats, j.at FROM ledger_journal j, jsonb_each_text(j.persons::jsonb) e",
 };
 
 /* Every table the migrations create (for `demo --force`, which starts over). */

@@ -27,7 +27,8 @@ static const struct {
     { "request_log", "seq, at, client, credential, method, path, query, status, items, bytes, duration_ms",
       "iitttttiiii" },
     { "ledger", "person, client, channel, cats, first, last", "tttiii" },
-    { "ledger_journal", "person, client, channel, cats, at", "tttii" },
+    /* seq is left out: the new store numbers the rows itself. */
+    { "ledger_journal", "client, channel, at, persons", "ttit" },
     { "scope_exit", "client, person, at", "tti" },
     { "pseudonym", "client, pseudo, person", "ttt" },
     { "issuer", "iss, jwks_file, audience, location, organization_id, client, created", "tttttti" },

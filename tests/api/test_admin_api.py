@@ -270,11 +270,11 @@ def test_stops_need_confirmation_and_take_effect(srv, admin, vendor):
 def test_view_as_vendor_records_nothing(srv, admin, vendor):
     vid, key = vendor["id"], vendor["key"]
     logged = sql_int(srv.db, "SELECT count(*) FROM request_log WHERE client='%s'" % vid)
-    ledger = sql_int(srv.db, "SELECT count(*) FROM (SELECT DISTINCT client, channel, person FROM (SELECT client, channel, person FROM ledger UNION ALL SELECT client, channel, person FROM ledger_journal) a) l WHERE client='%s'" % vid)
+    ledger = sql_int(srv.db, "SELECT count(*) FROM (SELECT DISTINCT client, channel, person FROM (SELECT client, channel, person FROM ledger UNION ALL SELECT client, channel, person FROM ledger_pending) a) l WHERE client='%s'" % vid)
     va = admin.ok("GET", "/vendors/%s/view-as" % vid, params={"path": "/persons?limit=5"})
     assert va["status"] == 200
     assert sql_int(srv.db, "SELECT count(*) FROM request_log WHERE client='%s'" % vid) == logged
-    assert sql_int(srv.db, "SELECT count(*) FROM (SELECT DISTINCT client, channel, person FROM (SELECT client, channel, person FROM ledger UNION ALL SELECT client, channel, person FROM ledger_journal) a) l WHERE client='%s'" % vid) == ledger
+    assert sql_int(srv.db, "SELECT count(*) FROM (SELECT DISTINCT client, channel, person FROM (SELECT client, channel, person FROM ledger UNION ALL SELECT client, channel, person FROM ledger_pending) a) l WHERE client='%s'" % vid) == ledger
     direct = srv.api.get_json("/persons", {"limit": 5}, key=key)
     assert [p["id"] for p in va["body"]["data"]] == [p["id"] for p in direct["data"]]
     assert va["body"]["data"] == direct["data"]

@@ -192,12 +192,12 @@ def test_csv_layout(srv, full):
 def test_ledger_rows_of_an_export(srv, full):
     orgs = schools(full, 2)
     cid, _key = make_client(srv.cli, "exp-ledger", *grant_args(orgs=orgs, cats=["Students", "Groups"]))
-    q = "SELECT count(*) FROM (SELECT DISTINCT client, channel, person FROM (SELECT client, channel, person FROM ledger UNION ALL SELECT client, channel, person FROM ledger_journal) a) l WHERE client=%s AND channel='export'" % sql_quote(cid)
+    q = "SELECT count(*) FROM (SELECT DISTINCT client, channel, person FROM (SELECT client, channel, person FROM ledger UNION ALL SELECT client, channel, person FROM ledger_pending) a) l WHERE client=%s AND channel='export'" % sql_quote(cid)
     assert int(sql_value(srv.db, q)) == 0
     path = export(srv, cid, outdir(srv, "ledger"))
     persons = json.loads(read_zip(path)["json/persons.json"])["data"]
     assert int(sql_value(srv.db, q)) == len(persons) > 0
-    assert int(sql_value(srv.db, "SELECT count(*) FROM (SELECT DISTINCT client, channel, person FROM (SELECT client, channel, person FROM ledger UNION ALL SELECT client, channel, person FROM ledger_journal) a) l WHERE client=%s AND channel<>'export'"
+    assert int(sql_value(srv.db, "SELECT count(*) FROM (SELECT DISTINCT client, channel, person FROM (SELECT client, channel, person FROM ledger UNION ALL SELECT client, channel, person FROM ledger_pending) a) l WHERE client=%s AND channel<>'export'"
                          % sql_quote(cid))) == 0
     # the export is one request-log row naming the file
     base = os.path.basename(path)
@@ -273,7 +273,7 @@ def test_download_of_a_missing_file(srv):
 
 def state(srv, cid, out):
     return (sql_value(srv.db, "SELECT count(*) FROM export_file WHERE client=%s" % sql_quote(cid)),
-            sql_value(srv.db, "SELECT count(*) FROM (SELECT DISTINCT client, channel, person FROM (SELECT client, channel, person FROM ledger UNION ALL SELECT client, channel, person FROM ledger_journal) a) l WHERE client=%s" % sql_quote(cid)),
+            sql_value(srv.db, "SELECT count(*) FROM (SELECT DISTINCT client, channel, person FROM (SELECT client, channel, person FROM ledger UNION ALL SELECT client, channel, person FROM ledger_pending) a) l WHERE client=%s" % sql_quote(cid)),
             sql_value(srv.db, "SELECT count(*) FROM request_log WHERE client=%s" % sql_quote(cid)),
             sorted(os.listdir(out)))
 

@@ -436,10 +436,10 @@ def test_a_narrow_grant_pushes_only_what_it_grants(hub):
         assert "civicNo" not in u[USER_EXT]  # CivicNo is not granted
     assert all(g["owner"]["value"] == unit["id"] for g in rec.data["StudentGroups"].values())
     # every person pushed is in the disclosure ledger, on the scim channel, and nobody else
-    n = int(sql_value(hub.db, "SELECT count(*) FROM (SELECT DISTINCT client, channel, person FROM (SELECT client, channel, person FROM ledger UNION ALL SELECT client, channel, person FROM ledger_journal) a) l WHERE client='%s' AND channel='scim'" % client))
+    n = int(sql_value(hub.db, "SELECT count(*) FROM (SELECT DISTINCT client, channel, person FROM (SELECT client, channel, person FROM ledger UNION ALL SELECT client, channel, person FROM ledger_pending) a) l WHERE client='%s' AND channel='scim'" % client))
     assert n == len(users)
     some = sorted(users)[0]
-    assert int(sql_value(hub.db, "SELECT count(*) FROM (SELECT DISTINCT client, channel, person FROM (SELECT client, channel, person FROM ledger UNION ALL SELECT client, channel, person FROM ledger_journal) a) l WHERE client='%s' AND person='%s'"
+    assert int(sql_value(hub.db, "SELECT count(*) FROM (SELECT DISTINCT client, channel, person FROM (SELECT client, channel, person FROM ledger UNION ALL SELECT client, channel, person FROM ledger_pending) a) l WHERE client='%s' AND person='%s'"
                          % (client, some))) == 1
 
 

@@ -824,6 +824,67 @@ static void test_upgrade_v1_file(void **state)
     assert_int_equal(store_open(f->path, 1, &f->st, err, sizeof err), STORE_OK);
 }
 
+static int64_t sql_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+/* A version 10 file keeps a journal row per person; migration 11 folds
+ * those into ledger before it replaces the journal, so no disclosure
+ * recorded before the upgrade is lost, and the new journal unpacks
+ * through ledger_pending. */
+static void test_upgrade_v10_journal(void **state)
+{
+    fixture *f = *state;
+    store_close(f->st);
+    f->st = NULL;
+    char old[320];
+    snprintf(old, sizeof old, "%s/v10.db", f->dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(old, &db), SQLITE_OK);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(sqlite3_exec(db, sqlite_migrations[i], NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO ledger VALUES('c1','api','p1',1,100,100);"
+                                  "INSERT INTO ledger_journal VALUES('p1','c1','api',4,300);"
+                                  "INSERT INTO ledger_journal VALUES('p2','c1','api',1,200);"
+                                  "INSERT INTO ledger_journal VALUES('p2','c1','api',8,250);"
+                                  "INSERT INTO ledger_journal VALUES('p2','c1','scim',2,260);"
+                                  "PRAGMA user_version=10",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    char err[512] = "";
+    if (store_open(old, 0, &f->st, err, sizeof err))
+        fail_msg("upgrading a version 10 file: %s", err);
+    store_close(f->st);
+    f->st = NULL;
+    assert_int_equal(sqlite3_open(old, &db), SQLITE_OK);
+    assert_int_equal(sql_int(db, "SELECT count(*) FROM ledger"), 3);
+    assert_int_equal(sql_int(db, "SELECT cats*1000+first FROM ledger WHERE person='p1'"), 5100);
+    assert_int_equal(sql_int(db, "SELECT last FROM ledger WHERE person='p1'"), 300);
+    assert_int_equal(sql_int(db, "SELECT cats*1000+first FROM ledger WHERE person='p2' AND channel='api'"), 9200);
+    assert_int_equal(sql_int(db, "SELECT last FROM ledger WHERE person='p2' AND channel='api'"), 250);
+    assert_int_equal(sql_int(db, "SELECT cats FROM ledger WHERE person='p2' AND channel='scim'"), 2);
+    assert_int_equal(sql_int(db, "SELECT count(*) FROM ledger_journal"), 0);
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO ledger_journal(client, channel, at, persons)"
+                                  " VALUES('c2','api',400,'{\"p1\":3,\"p3\":16}')",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sql_int(db, "SELECT count(*) FROM ledger_pending WHERE client='c2' AND at=400"), 2);
+    assert_int_equal(sql_int(db, "SELECT cats FROM ledger_pending WHERE person='p3'"), 16);
+    sqlite3_close(db);
+    unlink(old);
+    char side[340];
+    snprintf(side, sizeof side, "%s-wal", old), unlink(side);
+    snprintf(side, sizeof side, "%s-shm", old), unlink(side);
+    assert_int_equal(store_open(f->path, 1, &f->st, err, sizeof err), STORE_OK);
+}
+
 /* Filters and paging through the public route: query_parse → token → store. */
 static void test_paging_with_filter(void **state)
 {
@@ -988,6 +1049,7 @@ int main(void)
      * current layout */
     const struct CMUnitTest sqlite_only[] = {
         cmocka_unit_test_setup_teardown(test_upgrade_v1_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upgrade_v10_journal, setup, teardown),
     };
     int rc = cmocka_run_group_tests_name("store on SQLite", tests, NULL, NULL);
     rc |= cmocka_run_group_tests_name("store on SQLite: upgrades", sqlite_only, NULL, NULL);
