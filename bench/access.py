@@ -11,6 +11,7 @@ Appends its table to bench/RESULTS.md. Uses the store bench.py generated
 
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -37,8 +38,7 @@ def timed(port, key):
     first = f"{bench.BASE}/persons?limit={WALK_LIMIT}"
     bodies, _b, pages, total, reps, _first = bench.repeated_walk(port, first, nxt, h, "access walk", 100000,
                                                                   MIN_SECONDS)
-    n = bench.count_entities(bodies, "access walk")
-    return {"entities": n, "pages": pages, "eps": n * reps / total, "seconds": total / reps, "reps": reps}
+    return {"bodies": bodies, "pages": pages, "total": total, "seconds": total / reps, "reps": reps}
 
 
 def cli(binary, *args):
@@ -65,8 +65,8 @@ def main():
         "SELECT value FROM idx WHERE kind=1 AND key='enroledAt' GROUP BY value ORDER BY count(*) DESC LIMIT 2")]
     con.close()
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    full_key = json.loads(cli(binary, "client", "add", "--db", db, f"bench-full {stamp}", "--full-access",
-                              "--json"))["key"]
+    full = json.loads(cli(binary, "client", "add", "--db", db, f"bench-full {stamp}", "--full-access", "--json"))
+    full_key = full["key"]
     narrow = json.loads(cli(binary, "client", "add", "--db", db, f"bench-narrow {stamp}", "--json"))
     grant = ["client", "grant", "--db", db, narrow["id"]]
     for o in two:
@@ -82,10 +82,24 @@ def main():
         p, port = serve(binary, db, tmp, extra, "serve-" + str(len(results)))
         try:
             bench.wait_http(p, port, f"{bench.BASE}/organisations?limit=1", {"Authorization": "Bearer " + key}, 60)
-            results[label] = timed(port, key)
+            results[label] = r = timed(port, key)
         finally:
-            p.stop()
-        r = results[label]
+            # Killed at once, so that the folder cannot fold the journal in
+            # the untimed moments after the walks (a kill -9 loses nothing
+            # committed): what it would fold is timed below instead.
+            p.stop(signal.SIGKILL)
+        r["entities"] = bench.count_entities(r.pop("bodies"), "access walk")
+        r["eps"] = r["entities"] * r["reps"] / r["total"]
+        if label == "full access, ledger on":
+            # The fold the server's folder does once the walks pause, timed as
+            # the fold `audit client` does before it reads.
+            con = sqlite3.connect(db)
+            r["pending"] = con.execute("SELECT count(*) FROM ledger_pending").fetchone()[0]
+            con.close()
+            t = time.monotonic()
+            cli(binary, "audit", "client", "--db", db, full["id"])
+            r["fold"] = time.monotonic() - t
+            bench.say(f"  deferred fold of {bench.fmt_int(r['pending'])} journaled persons: {r['fold']:.2f} s")
         bench.say(f"  /persons walk, {label}: {bench.fmt_int(r['entities'])} persons, {r['pages']} pages, "
                   f"{bench.fmt_rate(r['eps'])} persons/s ({r['seconds']:.3f} s/walk, {r['reps']} walks)")
     base = results["full access, no ledger"]["eps"]
@@ -94,9 +108,18 @@ def main():
     for label, r in results.items():
         lines.append(f"| {label} | {bench.fmt_int(r['entities'])} | {bench.fmt_rate(r['eps'])} | "
                      f"{r['eps'] / base:.0%} |")
-    cost = 1 - results["full access, ledger on"]["eps"] / base
+    led = results["full access, ledger on"]
+    cost = 1 - led["eps"] / base
+    # the fold's cost spread over the walks that journaled it
+    amortized = led["entities"] * led["reps"] / (led["seconds"] * led["reps"] + led["fold"])
+    cost_all = 1 - amortized / base
+    lines.append(f"| full access, ledger on, with its deferred fold ({bench.fmt_int(led['pending'])} persons in "
+                 f"{led['fold']:.2f} s) | {bench.fmt_int(led['entities'])} | {bench.fmt_rate(amortized)} | "
+                 f"{amortized / base:.0%} |")
     lines += ["", f"Target: ledger and access view cost < 15 % of full-walk throughput. Ledger on a full "
-                  f"walk: {cost:.0%}, {'met' if cost < 0.15 else 'NOT MET'}. The narrow walk returns "
+                  f"walk: {cost:.0%} while walking ({'met' if cost < 0.15 else 'NOT MET'}); {cost_all:.0%} "
+                  f"counting the fold the server does once the walks pause "
+                  f"({'met' if cost_all < 0.15 else 'NOT MET'}). The narrow walk returns "
                   f"fewer persons; its figure is persons/s of what it returns.", ""]
     with open(os.path.join(bench.BENCH, "RESULTS.md"), "a") as f:
         f.write("\n".join(lines))

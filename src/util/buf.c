@@ -103,6 +103,16 @@ void buf_addc(buf *b, char c)
     buf_add(b, &c, 1);
 }
 
+void buf_add_uint(buf *b, unsigned long n)
+{
+    char d[24];
+    size_t i = sizeof d;
+    do
+        d[--i] = (char)('0' + n % 10);
+    while ((n /= 10) > 0);
+    buf_add(b, d + i, sizeof d - i);
+}
+
 void buf_printf(buf *b, const char *fmt, ...)
 {
     va_list ap;

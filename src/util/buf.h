@@ -17,6 +17,8 @@ void buf_reserve(buf *b, size_t extra);
 void buf_add(buf *b, const void *p, size_t n);
 void buf_adds(buf *b, const char *s);
 void buf_addc(buf *b, char c);
+/* Appends n in decimal (no printf: the ledger writes one per person). */
+void buf_add_uint(buf *b, unsigned long n);
 void buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s as a JSON string literal, quotes included. */
 void buf_add_json_string(buf *b, const char *s);
