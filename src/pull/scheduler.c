@@ -1,16 +1,16 @@
 /*
- * Scheduled pulls (see pull.h): one thread per server, its own store
- * connection. Each turn it lists the pull sources with a schedule and runs
- * those that are due, one at a time (a pull is mostly waiting on the
- * upstream; running two at once would only share the same two cores).
+ * Scheduled pulls (see pull.h): a worker (store/worker.h), so one thread
+ * per server with its own store connection. Each turn it lists the pull
+ * sources with a schedule and runs those that are due, one at a time (a
+ * pull is mostly waiting on the upstream; running two at once would only
+ * share the same two cores).
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "pull/pull.h"
+#include "store/worker.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/timefmt.h"
@@ -21,11 +21,9 @@
  * clean shutdown gives the lease up at once). */
 #define RUN_LEASE_MS (2 * 3600 * 1000LL)
 
-static pthread_t thread;
-static atomic_int stopping;
-static int started;
-static char *db_url;
 static char holder[UUID_STR_LEN];
+static int turn(store *st, worker *w);
+static worker scheduler = { .name = "scheduled pulls", .period_ms = TURN_MS, .turn = turn };
 
 typedef struct due_list {
     char (*names)[SOURCE_NAME_MAX + 1];
@@ -86,7 +84,7 @@ static void run_if_due(store *st, const char *name)
     /* Again under the lease: the schedule may have changed, and another
      * node may have run it just now. */
     if (due(st, name, &src)) {
-        pull_opts o = { .overlap_s = -1, .max_wait_s = 10, .cancel = &stopping };
+        pull_opts o = { .overlap_s = -1, .max_wait_s = 10, .cancel = worker_cancel_flag(&scheduler) };
         pull_report rep;
         log_msg(LOG_INFO, "scheduled pull of source %s starts", name);
         if (pull_run(st, &src, &o, &rep))
@@ -100,59 +98,30 @@ static void run_if_due(store *st, const char *name)
     store_lease_release(st, lease, holder);
 }
 
-static void turn(store *st)
+static int turn(store *st, worker *w)
 {
     /* The names are copied out before anything runs: a PostgreSQL
      * connection runs one statement at a time. */
     due_list d = { 0 };
-    if (sources_list(st, collect, &d) != STORE_OK)
+    int rc = 0;
+    if (sources_list(st, collect, &d) != STORE_OK) {
         log_msg(LOG_WARN, "scheduled pulls: listing the sources failed: %s", store_errmsg(st));
-    for (size_t i = 0; i < d.n && !atomic_load(&stopping); i++)
+        rc = -1; /* a new connection at the next turn */
+    }
+    for (size_t i = 0; i < d.n && !worker_stopping(w); i++)
         run_if_due(st, d.names[i]);
     free(d.names);
-}
-
-static void *run(void *arg)
-{
-    (void)arg;
-    store *st;
-    char err[512];
-    if (store_open(db_url, 0, &st, err, sizeof err)) {
-        log_msg(LOG_ERR, "scheduled pulls: %s", err);
-        return NULL;
-    }
-    while (!atomic_load(&stopping)) {
-        turn(st);
-        for (int waited = 0; waited < TURN_MS && !atomic_load(&stopping); waited += 50)
-            usleep(50 * 1000);
-    }
-    store_close(st);
-    return NULL;
+    return rc;
 }
 
 int pull_scheduler_start(const char *db)
 {
-    if (started)
-        return 0;
-    uuid_random(holder);
-    db_url = xstrdup(db);
-    atomic_store(&stopping, 0);
-    if (pthread_create(&thread, NULL, run, NULL)) {
-        free(db_url);
-        db_url = NULL;
-        return -1;
-    }
-    started = 1;
-    return 0;
+    if (!worker_running(&scheduler))
+        uuid_random(holder);
+    return worker_start(&scheduler, db);
 }
 
 void pull_scheduler_stop(void)
 {
-    if (!started)
-        return;
-    atomic_store(&stopping, 1);
-    pthread_join(thread, NULL);
-    free(db_url);
-    db_url = NULL;
-    started = 0;
+    worker_stop(&scheduler);
 }

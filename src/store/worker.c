@@ -19,11 +19,11 @@ static int wait_turn(worker *w)
         until.tv_nsec -= 1000000000L;
     }
     pthread_mutex_lock(&w->mu);
-    while (!w->stopping && !w->kicked)
+    while (!atomic_load(&w->stopping) && !w->kicked)
         if (pthread_cond_timedwait(&w->cv, &w->mu, &until) == ETIMEDOUT)
             break;
     w->kicked = 0;
-    int stop = w->stopping;
+    int stop = atomic_load(&w->stopping);
     pthread_mutex_unlock(&w->mu);
     return stop;
 }
@@ -64,7 +64,8 @@ int worker_start(worker *w, const char *db)
         return -1;
     }
     w->db = xstrdup(db);
-    w->stopping = w->kicked = 0;
+    atomic_store(&w->stopping, 0);
+    w->kicked = 0;
     if (pthread_create(&w->thread, NULL, run, w)) {
         free(w->db);
         w->db = NULL;
@@ -88,10 +89,12 @@ void worker_kick(worker *w)
 
 int worker_stopping(worker *w)
 {
-    pthread_mutex_lock(&w->mu);
-    int stop = w->stopping;
-    pthread_mutex_unlock(&w->mu);
-    return stop;
+    return atomic_load(&w->stopping);
+}
+
+const atomic_int *worker_cancel_flag(worker *w)
+{
+    return &w->stopping;
 }
 
 int worker_running(worker *w)
@@ -104,7 +107,7 @@ void worker_stop(worker *w)
     if (!w->started)
         return;
     pthread_mutex_lock(&w->mu);
-    w->stopping = 1;
+    atomic_store(&w->stopping, 1);
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->thread, NULL);

@@ -15,6 +15,7 @@
 #define SKOLNAV_WORKER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "store/store.h"
 
@@ -29,7 +30,8 @@ struct worker {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     char *db;
-    int started, stopping, kicked;
+    atomic_int stopping;
+    int started, kicked;
 };
 
 /* 0 when the thread runs (or already ran); -1 when it cannot start. */
@@ -39,6 +41,9 @@ int worker_start(worker *w, const char *db);
 void worker_kick(worker *w);
 /* 1 once worker_stop was called: a long turn returns early. */
 int worker_stopping(worker *w);
+/* The same as a flag, for code that takes a cancel flag of its own
+ * (pull_opts.cancel). */
+const atomic_int *worker_cancel_flag(worker *w);
 /* 1 when the worker's thread runs. */
 int worker_running(worker *w);
 /* Ends the turn in progress at its next check, joins the thread. */
