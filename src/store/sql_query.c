@@ -125,14 +125,15 @@ static void ids_with(sqlq *s, int kind, const char *key, char *const *v, size_t 
     add(s, ")");
 }
 
-static void pred_via(sqlq *s, int kind, const param *p, const char *key, char *const *v, size_t n)
+/* The ids of `kind` whose `key` names an entity that p's values select
+ * (without parentheses). */
+static void via_select(sqlq *s, int kind, const param *p, char *const *v, size_t n)
 {
     int tree = !strcmp(p->name, "organisation");
-    buf_printf(&s->sql, "e.id IN (SELECT x.id FROM idx x WHERE x.kind=%d AND x.key=", kind);
-    sqlq_text(s, key);
+    buf_printf(&s->sql, "SELECT x.id FROM idx x WHERE x.kind=%d AND x.key=", kind);
+    sqlq_text(s, p->key);
     add(s, " AND x.value IN ");
     ids_with(s, p->via_kind, p->via_key, v, n, tree);
-    add(s, ")");
 }
 
 static void pred_period(sqlq *s, const param *p, const char *v)
@@ -198,10 +199,10 @@ static void pred_names(sqlq *s, int kind, const query_filter *f)
     }
 }
 
-static void pred_ident(sqlq *s, int kind, const query *q)
+static void set_ident(sqlq *s, int kind, const query *q)
 {
     const query_filter *v = query_find(q, Q_IDENT_VALUE), *c = query_find(q, Q_IDENT_CONTEXT);
-    buf_printf(&s->sql, "e.id IN (SELECT i.id FROM idx i WHERE i.kind=%d AND i.key=", kind);
+    buf_printf(&s->sql, "(SELECT i.id FROM idx i WHERE i.kind=%d AND i.key=", kind);
     if (v && c) {
         buf b;
         buf_init(&b);
@@ -241,28 +242,47 @@ static void rel_org(sqlq *s, const query *q, const char *r)
     tree_of(s, o->v, o->n);
 }
 
-/* One relation type of GET /persons relationship.* (DIGEST §3.2, §9 #34). */
-static void rel_one(sqlq *s, const query *q, const char *type)
+/* The persons with one relation type of GET /persons relationship.*
+ * (DIGEST §3.2, §9 #34): members of one compound SELECT (no parentheses).
+ * With `person` (an outer column), only that person's relations: a check
+ * of one row through prel's (person, type) index (SQLite only: named,
+ * because without statistics SQLite prefers the covering (type, org)
+ * index and probes it once per organisation of the filter). */
+static void rel_one(sqlq *s, const query *q, const char *type, const char *person)
 {
     if (!strncmp(type, "responsibleFor.", 15)) {
+        /* A set goes from the children's relations to their guardians (the
+         * children of a school are few, the guardian rows many); a check
+         * from the person's guardianships to the children's relations.
+         * SQLite keeps a CROSS JOIN's order. */
         const char *child = !strcmp(type, "responsibleFor.enrolment") ? "enrolment" : "placement.child";
-        add(s, "e.id IN (SELECT g.person FROM prel g JOIN prel r ON r.person=g.org AND r.type=");
+        const char *join = s->dollar ? "JOIN" : "CROSS JOIN";
+        if (person)
+            buf_printf(&s->sql, "SELECT g.person FROM prel g INDEXED BY prel_person %s prel r INDEXED BY prel_person"
+                                " ON r.person=g.org AND r.type=", join);
+        else
+            buf_printf(&s->sql, "SELECT g.person FROM prel r %s prel g ON g.org=r.person AND r.type=", join);
         sqlq_text(s, child);
         add(s, " WHERE g.type='responsibleFor'");
+        if (person)
+            buf_printf(&s->sql, " AND g.person=%s", person);
         rel_org(s, q, "r");
         rel_dates(s, q, "r");
-        add(s, ")");
         return;
     }
-    add(s, "(e.id IN (SELECT r.person FROM prel r WHERE r.type=");
+    add(s, person ? "SELECT r.person FROM prel r INDEXED BY prel_person WHERE r.type=" : "SELECT r.person FROM prel r WHERE r.type=");
     sqlq_text(s, type);
+    if (person)
+        buf_printf(&s->sql, " AND r.person=%s", person);
     rel_org(s, q, "r");
     rel_dates(s, q, "r");
-    add(s, ")");
     if (!strcmp(type, "groupMembership")) {
         /* Staff relate to a group through their duty's assignment roles; the
          * organisation is the group's. */
-        add(s, " OR e.id IN (SELECT r.person FROM prel r WHERE r.type='assignmentRole'");
+        add(s, person ? " UNION ALL SELECT r.person FROM prel r INDEXED BY prel_person WHERE r.type='assignmentRole'"
+                      : " UNION ALL SELECT r.person FROM prel r WHERE r.type='assignmentRole'");
+        if (person)
+            buf_printf(&s->sql, " AND r.person=%s", person);
         const query_filter *o = query_find(q, Q_REL_ORG);
         if (o) {
             buf_printf(&s->sql, " AND r.org IN (SELECT gi.id FROM idx gi WHERE gi.kind=%d AND gi.key='organisation' AND gi.value IN ", K_GROUP);
@@ -270,26 +290,27 @@ static void rel_one(sqlq *s, const query *q, const char *type)
             add(s, ")");
         }
         rel_dates(s, q, "r");
-        add(s, ")");
     }
-    add(s, ")");
 }
 
-static void pred_relationship(sqlq *s, const query *q)
+/* Every relation type asked for as one compound SELECT in parentheses: a
+ * set the planner can drive a page from (an OR of sets is not), or with
+ * `person` the check of one person. */
+static void rel_select(sqlq *s, const query *q, const char *person)
 {
     static const char *const all[] = { "enrolment", "duty", "placement.child", "placement.owner",
                                        "responsibleFor.enrolment", "responsibleFor.placement",
                                        "groupMembership" };
     const query_filter *t = query_find(q, Q_REL_TYPE);
-    if (t) {
-        rel_one(s, q, t->v[0]);
-        return;
-    }
     add(s, "(");
-    for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
-        if (i)
-            add(s, " OR ");
-        rel_one(s, q, all[i]);
+    if (t) {
+        rel_one(s, q, t->v[0], person);
+    } else {
+        for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
+            if (i)
+                add(s, " UNION ALL ");
+            rel_one(s, q, all[i], person);
+        }
     }
     add(s, ")");
 }
@@ -299,29 +320,69 @@ static int is_rel(query_op op)
     return op >= Q_REL_TYPE && op <= Q_REL_END_GE;
 }
 
-static int filter_pred(sqlq *s, const query *q, const query_filter *f, int *rel_done, int *ident_done)
+/* Renders the set of ids a filter admits, in parentheses, and returns 1;
+ * returns 0 (rendering nothing) for a filter that is not a set of ids.
+ * identifier.* and relationship.* render once for all their parameters
+ * (*done), as one set; their other parameters are 1=1. */
+static int filter_set(sqlq *s, const query *q, const query_filter *f, int *rel_done, int *ident_done)
 {
     int kind = q->kind->id;
     const param *p = f->p;
     switch (p->op) {
     case Q_EQ:
-        add(s, "e.id IN ");
-        ids_with(s, kind, p->key, f->v, f->n, 0);
-        return 0;
     case Q_TREE:
-        add(s, "e.id IN ");
-        ids_with(s, kind, p->key, f->v, f->n, 1);
-        return 0;
+        ids_with(s, kind, p->key, f->v, f->n, p->op == Q_TREE);
+        return 1;
     case Q_VIA:
-        pred_via(s, kind, p, p->key, f->v, f->n);
-        return 0;
+        add(s, "(");
+        via_select(s, kind, p, f->v, f->n);
+        add(s, ")");
+        return 1;
     case Q_EITHER:
         add(s, "(");
-        pred_via(s, kind, p, p->key, f->v, f->n);
-        add(s, " OR e.id IN ");
+        via_select(s, kind, p, f->v, f->n);
+        add(s, " UNION ALL SELECT u.id FROM ");
         ids_with(s, kind, p->key2, f->v, f->n, 0);
-        add(s, ")");
+        add(s, " u)");
+        return 1;
+    case Q_IDENT_VALUE: case Q_IDENT_CONTEXT:
+        if (*ident_done)
+            return 0;
+        *ident_done = 1;
+        set_ident(s, kind, q);
+        return 1;
+    default:
+        if (is_rel(p->op) && !*rel_done) {
+            *rel_done = 1;
+            rel_select(s, q, NULL);
+            return 1;
+        }
         return 0;
+    }
+}
+
+/* A set filter that is not the one a page is driven from is checked only:
+ * SQLite's unary + keeps the planner from driving from it. */
+static int filter_pred(sqlq *s, const query *q, const query_filter *f, int drives, int *rel_done, int *ident_done)
+{
+    int kind = q->kind->id;
+    const param *p = f->p;
+    if (is_rel(p->op) && !s->dollar && !drives && !*rel_done) {
+        /* A page read in key order checks each person (a set of all the
+         * persons a municipality's organisation relates to would be
+         * built again for every page). */
+        *rel_done = 1;
+        add(s, "EXISTS ");
+        rel_select(s, q, "e.id");
+        return 0;
+    }
+    size_t at = s->sql.len;
+    add(s, s->dollar || drives ? "e.id IN " : "+e.id IN ");
+    if (filter_set(s, q, f, rel_done, ident_done))
+        return 0;
+    s->sql.len = at;
+    s->sql.data[at] = 0;
+    switch (p->op) {
     case Q_START_LE: case Q_START_GE: case Q_START_GT:
     case Q_END_LE: case Q_END_GE: case Q_END_GT:
         pred_period(s, p, f->v[0]);
@@ -333,19 +394,11 @@ static int filter_pred(sqlq *s, const query *q, const query_filter *f, int *rel_
         pred_names(s, kind, f);
         return 0;
     case Q_IDENT_VALUE: case Q_IDENT_CONTEXT:
-        if (*ident_done)
-            add(s, "1=1");
-        else
-            pred_ident(s, kind, q);
-        *ident_done = 1;
+        add(s, "1=1");
         return 0;
     default:
         if (is_rel(p->op)) {
-            if (*rel_done)
-                add(s, "1=1");
-            else
-                pred_relationship(s, q);
-            *rel_done = 1;
+            add(s, "1=1");
             return 0;
         }
         return -1; /* Q_CUSTOM belongs to its endpoint's own code */
@@ -384,7 +437,7 @@ static int list_source(const query *q, sqlq *s)
         /* The range implies the kind; PostgreSQL's planner needs it said to
          * join a filter's ids through (kind, id). SQLite's would take it
          * as a reason to leave the range scan. */
-        if (s->dollar)
+        if (s->dollar || s->drive)
             buf_printf(&s->sql, " AND e.kind=%d", kind);
         return 0;
     }
@@ -429,13 +482,16 @@ int sql_list(const query *q, long limit, sqlq *s)
         sc = &unmatched;
     }
     if (sc) {
-        add(s, " AND ");
+        /* A page driven from a filter's set is checked against the scope. */
+        add(s, s->drive ? " AND +(" : " AND ");
         sql_scope(sc, q->kind->id, "e.id", s);
+        if (s->drive)
+            add(s, ")");
     }
     int rel_done = 0, ident_done = 0;
     for (size_t i = 0; i < q->nf; i++) {
         add(s, " AND ");
-        if (filter_pred(s, q, &q->f[i], &rel_done, &ident_done))
+        if (filter_pred(s, q, &q->f[i], s->drive == (int)i + 1, &rel_done, &ident_done))
             return -1;
     }
     const sortkey *sk = q->sort;
@@ -447,6 +503,20 @@ int sql_list(const query *q, long limit, sqlq *s)
         add(s, sk->desc ? " ORDER BY o.v DESC, o.id DESC" : " ORDER BY o.v, o.id");
     add(s, " LIMIT ");
     sqlq_int(s, limit);
+    return 0;
+}
+
+int sql_list_probe(const query *q, size_t i, long cap, sqlq *s)
+{
+    if (i >= q->nf || q->sort)
+        return -1;
+    int rel_done = 0, ident_done = 0;
+    add(s, "SELECT count(*) FROM (SELECT 1 FROM ");
+    if (!filter_set(s, q, &q->f[i], &rel_done, &ident_done))
+        return -1;
+    add(s, " p LIMIT ");
+    sqlq_int(s, cap);
+    add(s, ") c");
     return 0;
 }
 

@@ -45,6 +45,8 @@ typedef struct sqlq {
     size_t nb, cap;
     int dollar;       /* PostgreSQL placeholders and dialect */
     sortv_kind sortv; /* set by sql_list */
+    int drive;        /* SQLite: 1 + the index of the filter whose set of ids a page in
+                       * arrival order is read through; 0: the range scan of the kind */
 } sqlq;
 
 void sqlq_init(sqlq *s, int dollar);
@@ -57,6 +59,10 @@ void sqlq_blob(sqlq *s, const void *v, size_t n);
 /* SELECT id, json, cursor columns (see sortv) ... for a list page. Returns 0, or -1 for a query
  * the engine cannot express (a bug in the model table). */
 int sql_list(const query *q, long limit, sqlq *s);
+/* SELECT count(*) of at most cap ids of the set that filter i of q admits,
+ * for choosing sqlq.drive; -1 when filter i is not a set of ids or the list
+ * is in a sort key's order. */
+int sql_list_probe(const query *q, size_t i, long cap, sqlq *s);
 /* SELECT id, json for entities of kind with ids / with an index key value. */
 void sql_fetch_ids(int kind, const char *const *ids, size_t n, sqlq *s);
 void sql_fetch_by_key(int kind, const char *key, int via_kind, const char *via_key,

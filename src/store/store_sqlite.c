@@ -4,6 +4,7 @@
  * process crash (kill -9) and the file consistent after a power cut.
  */
 #include <errno.h>
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +140,19 @@ int sqlite_store_remove(const char *path, char *err, size_t errlen)
     return STORE_OK;
 }
 
+/* SKOLNAV_SQL_TRACE=1: every statement's text and time on stderr, for
+ * finding the query behind a slow request (docs/operations.md). */
+static int trace_profile(unsigned type, void *ctx, void *p, void *x)
+{
+    (void)ctx;
+    if (type != SQLITE_TRACE_PROFILE)
+        return 0;
+    char *sql = sqlite3_expanded_sql(p);
+    fprintf(stderr, "sql %.3f ms: %.2000s\n", (double)*(sqlite3_int64 *)x / 1e6, sql ? sql : sqlite3_sql(p));
+    sqlite3_free(sql);
+    return 0;
+}
+
 int sqlite_store_open(const char *path, int create, store **out, char *err, size_t errlen)
 {
     *out = NULL;
@@ -154,6 +168,9 @@ int sqlite_store_open(const char *path, int create, store **out, char *err, size
         return STORE_ERR;
     }
     sqlite3_busy_timeout(st->db, 10000);
+    const char *trace = getenv("SKOLNAV_SQL_TRACE");
+    if (trace && *trace && strcmp(trace, "0"))
+        sqlite3_trace_v2(st->db, SQLITE_TRACE_PROFILE, trace_profile, NULL);
     /* No mmap: a mapping counts every page a connection touched in the
      * server's RSS (once per worker), while pread from the OS page cache
      * costs a full walk about a seventh more CPU. Each connection keeps a
@@ -443,10 +460,60 @@ static int rows_loop(store *st, sqlq *q, store_row_fn fn, void *ctx)
     return stop;
 }
 
+static int64_t scalar(store *st, sqlq *q)
+{
+    sqlite3_stmt *s;
+    int64_t v = -1;
+    if (prepare_q(st, q, &s))
+        return -1;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+/* The filter whose set of ids a page in arrival order should be read
+ * through (sqlq.drive), or 0 for the range scan of the kind. SQLite has no
+ * statistics to choose by: the scan reads about limit * N / |set| rows of
+ * the kind's N to fill a page, the set costs its size in lookups, so the
+ * set wins while |set| < sqrt(limit * N). Each candidate set is counted
+ * up to that bound (a few ms) and the smallest drives.
+ * SKOLNAV_LIST_PLAN=scan|set forces one plan (tests compare the two). */
+static int choose_drive(store *st, const query *q, long limit)
+{
+    if (q->sort || !q->nf || query_find(q, Q_MODIFIED_GT))
+        return 0;
+    const char *force = getenv("SKOLNAV_LIST_PLAN");
+    if (force && !strcmp(force, "scan"))
+        return 0;
+    int kind = q->kind->id;
+    sqlq s;
+    sqlq_init(&s, 0);
+    buf_printf(&s.sql, "SELECT coalesce(max(eid), 0) FROM entity WHERE eid < %lld", (long long)EID_BASE(kind + 1));
+    int64_t top = scalar(st, &s), n = top > EID_BASE(kind) ? top - EID_BASE(kind) : 0;
+    sqlq_free(&s);
+    long cap = 1000;
+    while (cap < n && (double)cap * cap < (double)limit * (double)n)
+        cap *= 2;
+    if (force && !strcmp(force, "set"))
+        cap = LONG_MAX;
+    int best = 0;
+    int64_t best_n = cap;
+    for (size_t i = 0; i < q->nf; i++) {
+        sqlq_init(&s, 0);
+        int64_t c = sql_list_probe(q, i, cap, &s) ? -1 : scalar(st, &s);
+        sqlq_free(&s);
+        if (c >= 0 && c < best_n)
+            best = (int)i + 1, best_n = c;
+    }
+    return best;
+}
+
 static int sq_list(store *st, const query *q, long limit, store_row_fn fn, void *ctx)
 {
     sqlq s;
     sqlq_init(&s, 0);
+    s.drive = choose_drive(st, q, limit);
     int rc;
     if (sql_list(q, limit, &s)) {
         snprintf(st->err, sizeof st->err, "the page token's cursor does not fit this list of %s", q->kind->path);

@@ -333,9 +333,10 @@ def free_port():
 class Server:
     """A running `skolnav serve` on a fresh demo database."""
 
-    def __init__(self, workdir, seed, db=None, serve_args=()):
+    def __init__(self, workdir, seed, db=None, serve_args=(), env=None):
         self.workdir = workdir
         self.serve_args = list(serve_args)
+        self.env = dict(os.environ, **env) if env else None
         self.binary = skolnav_bin()
         self.db = db or new_db(workdir)
         self.cli = Cli(self.binary, self.db, workdir)
@@ -368,7 +369,7 @@ class Server:
     def _spawn(self):
         self.proc = subprocess.Popen(
             [self.binary, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port] + self.serve_args,
-            stdout=self._log, stderr=subprocess.STDOUT)
+            stdout=self._log, stderr=subprocess.STDOUT, env=self.env)
         return self
 
     def wait_ready(self):

@@ -6,8 +6,34 @@ import datetime
 
 import pytest
 
-from apihelp import assert_error, parse_dt, sample, with_offset
+from apihelp import Dataset, Server, assert_error, backend, parse_dt, sample, with_offset
 from spec_facts import IN_SCOPE, META_PARAMS, OPERATIONS, RELATIONSHIP_TYPES, array_params, filter_params
+
+
+# --- the plans ---------------------------------------------------------------------
+
+# SQLite reads a filtered page either through the set of ids a filter admits
+# or by scanning the kind in key order and checking each row; it chooses by
+# the set's size (store_sqlite.c, choose_drive), so one store would exercise
+# one plan per query. Every test here runs against each plan forced, and
+# both must give what the client-side subset gives. PostgreSQL plans itself.
+PLANS = ["set", "scan"] if backend() == "sqlite" else ["auto"]
+
+
+@pytest.fixture(scope="module", params=PLANS)
+def api(request, tmp_path_factory):
+    from conftest import SEED, _stop
+    env = {"SKOLNAV_LIST_PLAN": request.param} if request.param != "auto" else None
+    srv = Server(str(tmp_path_factory.mktemp("filters-" + request.param)), SEED, env=env)
+    srv.start()
+    yield srv.api
+    _stop(srv)
+
+
+@pytest.fixture(scope="module")
+def dataset(server):
+    """The client-side truth, walked unfiltered from the shared server."""
+    return Dataset(server.api)
 
 
 # --- predicates -------------------------------------------------------------------
