@@ -430,7 +430,11 @@ static int list_source(const query *q, sqlq *s)
         if (q->has_cursor && cursor_int(q->cur_v, q->cur_vlen, 0, &from))
             return -1;
         s->sortv = SORTV_EID;
-        add(s, "SELECT e.id, e.json, e.eid FROM entity e WHERE e.eid > ");
+        /* Driven from a set, the page's keys are chosen first and only its
+         * rows read whole: sorting every candidate's JSON cost a fifth of
+         * the query. */
+        add(s, s->drive ? "SELECT o.id, o.json, o.eid FROM entity o WHERE o.eid IN (SELECT e.eid FROM entity e WHERE e.eid > "
+                        : "SELECT e.id, e.json, e.eid FROM entity e WHERE e.eid > ");
         sqlq_int(s, from);
         add(s, " AND e.eid < ");
         sqlq_int(s, EID_BASE(kind + 1));
@@ -503,6 +507,8 @@ int sql_list(const query *q, long limit, sqlq *s)
         add(s, sk->desc ? " ORDER BY o.v DESC, o.id DESC" : " ORDER BY o.v, o.id");
     add(s, " LIMIT ");
     sqlq_int(s, limit);
+    if (s->drive)
+        add(s, ") ORDER BY o.eid");
     return 0;
 }
 

@@ -16,6 +16,7 @@
 #include "store/sql_query.h"
 #include "store/store.h"
 #include "util/buf.h"
+#include "util/timefmt.h"
 
 struct store {
     store_head h; /* first: see backend.h */
@@ -472,6 +473,49 @@ static int64_t scalar(store *st, sqlq *q)
     return v;
 }
 
+/* Counts of candidate sets, per thread: a walk asks the same sets for every
+ * page, and a busy hub the same school's sets over and over. A count only
+ * chooses a plan, so one a minute old is still good enough. */
+#define PROBE_SLOTS 64
+#define PROBE_TTL_MS 60000
+static _Thread_local struct probe_slot {
+    uint64_t h;
+    int64_t at, n;
+} probe_cache[PROBE_SLOTS];
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ ((const unsigned char *)p)[i]) * 1099511628211ull;
+    return h;
+}
+
+static uint64_t probe_hash(const store *st, const sqlq *q)
+{
+    uint64_t h = fnv(14695981039346656037ull, &st, sizeof st);
+    h = fnv(h, q->sql.data, q->sql.len);
+    for (size_t i = 0; i < q->nb; i++) {
+        const sql_bind *b = &q->b[i];
+        h = b->t == B_TEXT ? fnv(h, b->s, strlen(b->s) + 1)
+          : b->t == B_INT  ? fnv(h, &b->i, sizeof b->i)
+                           : fnv(h, b->b, b->blen);
+    }
+    return h;
+}
+
+static int64_t probe_count(store *st, sqlq *q)
+{
+    uint64_t h = probe_hash(st, q);
+    struct probe_slot *slot = &probe_cache[h % PROBE_SLOTS];
+    int64_t now = time_now_ms();
+    if (slot->h == h && now - slot->at < PROBE_TTL_MS)
+        return slot->n;
+    int64_t n = scalar(st, q);
+    if (n >= 0)
+        *slot = (struct probe_slot){ h, now, n };
+    return n;
+}
+
 /* The filter whose set of ids a page in arrival order should be read
  * through (sqlq.drive), or 0 for the range scan of the kind. SQLite has no
  * statistics to choose by: the scan reads about limit * N / |set| rows of
@@ -501,7 +545,7 @@ static int choose_drive(store *st, const query *q, long limit)
     int64_t best_n = cap;
     for (size_t i = 0; i < q->nf; i++) {
         sqlq_init(&s, 0);
-        int64_t c = sql_list_probe(q, i, cap, &s) ? -1 : scalar(st, &s);
+        int64_t c = sql_list_probe(q, i, cap, &s) ? -1 : probe_count(st, &s);
         sqlq_free(&s);
         if (c >= 0 && c < best_n)
             best = (int)i + 1, best_n = c;
