@@ -430,7 +430,10 @@ int sql_list(const query *q, long limit, sqlq *s)
     }
     if (sc) {
         add(s, " AND ");
-        sql_scope(sc, q->kind->id, "e.id", s);
+        if (!q->sort)
+            sql_scope_walk(sc, q->kind->id, s);
+        else
+            sql_scope(sc, q->kind->id, "e.id", s);
     }
     int rel_done = 0, ident_done = 0;
     for (size_t i = 0; i < q->nf; i++) {
