@@ -471,8 +471,9 @@ def test_purge_removes_old_rows(srv):
     srv.cli.run("audit", "purge", "--db", srv.db)  # default retention keeps today's rows
     out = json.loads(srv.cli.run("audit", "person", "--db", srv.db, pid, "--json").stdout)
     assert any(d["client"] == cid for d in out["disclosures"])
-    sql_exec(srv.db, "UPDATE ledger SET first=first-400*CAST(86400000 AS BIGINT), last=last-400*CAST(86400000 AS BIGINT) WHERE client=%s"
-             % sql_quote(cid))
+    # ledger is a view of ledger_row, keyed by reader (client, channel)
+    sql_exec(srv.db, "UPDATE ledger_row SET first=first-400*CAST(86400000 AS BIGINT), last=last-400*CAST(86400000 AS BIGINT)"
+             " WHERE reader IN (SELECT id FROM ledger_reader WHERE client=%s)" % sql_quote(cid))
     sql_exec(srv.db, "UPDATE request_log SET at=at-400*CAST(86400000 AS BIGINT) WHERE client=%s" % sql_quote(cid))
     srv.cli.run("audit", "retention", "--db", srv.db, "365")
     cp = srv.cli.run("audit", "purge", "--db", srv.db)

@@ -836,8 +836,8 @@ static int64_t sql_int(sqlite3 *db, const char *sql)
 
 /* A version 10 file keeps a journal row per person; migration 11 folds
  * those into ledger before it replaces the journal, so no disclosure
- * recorded before the upgrade is lost, and the new journal unpacks
- * through ledger_pending. */
+ * recorded before the upgrade is lost, and the journal of today (12's,
+ * persons grouped by categories) unpacks through ledger_pending. */
 static void test_upgrade_v10_journal(void **state)
 {
     fixture *f = *state;
@@ -873,7 +873,7 @@ static void test_upgrade_v10_journal(void **state)
     assert_int_equal(sql_int(db, "SELECT count(*) FROM ledger_journal"), 0);
     assert_int_equal(sqlite3_exec(db,
                                   "INSERT INTO ledger_journal(client, channel, at, persons)"
-                                  " VALUES('c2','api',400,'{\"p1\":3,\"p3\":16}')",
+                                  " VALUES('c2','api',400,'{\"3\":[\"p1\"],\"16\":[\"p3\"]}')",
                                   NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(sql_int(db, "SELECT count(*) FROM ledger_pending WHERE client='c2' AND at=400"), 2);
     assert_int_equal(sql_int(db, "SELECT cats FROM ledger_pending WHERE person='p3'"), 16);
