@@ -51,8 +51,8 @@ static void note(access_view *av, const char *person, uint32_t cats)
 {
     if (!person)
         return;
-    uintptr_t old = (uintptr_t)strmap_get(&av->ledger, person);
-    strmap_put(&av->ledger, person, (void *)(old | cats | 1u << CAT_STANDARD));
+    void **v = strmap_ref(&av->ledger, person);
+    *v = (void *)((uintptr_t)*v | cats | 1u << CAT_STANDARD);
 }
 
 /* Returns 1 when obj (an array element) must go as a whole. */

@@ -7,6 +7,7 @@
 typedef struct strmap {
     char **keys;
     void **vals;
+    size_t *hashes; /* of keys[i]: growing does not hash again, a probe compares it first */
     size_t cap, n;
 } strmap;
 
@@ -16,5 +17,8 @@ void strmap_free(strmap *m, void (*free_val)(void *));
 /* Sets key to val; returns the previous value (or NULL). */
 void *strmap_put(strmap *m, const char *key, void *val);
 void *strmap_get(const strmap *m, const char *key);
+/* The value's place for key, added (as NULL) when absent: a read and a
+ * write of one key for one lookup. Valid until the next put or ref. */
+void **strmap_ref(strmap *m, const char *key);
 
 #endif
