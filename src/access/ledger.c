@@ -15,6 +15,8 @@
  * few pages; upserting a row per person had made a full walk rewrite the
  * ledger's B-tree into the WAL once per page.
  */
+#include <pthread.h>
+#include <sodium.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -82,25 +84,94 @@ static void journal_persons(const strmap *m, buf *b, long *persons)
     free(v);
 }
 
-static int write_ledger(access_view *av, store *st, int64_t now, long *persons)
+static int write_ledger(access_view *av, store *st, int64_t now, const buf *persons)
 {
-    if (!av->ledger.n)
-        return STORE_OK;
-    buf b;
-    buf_init(&b);
-    journal_persons(&av->ledger, &b, persons);
     store_stmt *s;
-    int rc = STORE_ERR;
-    if (!store_prepare(st, "INSERT INTO ledger_journal(client, channel, at, persons) VALUES(?,?,?,?)", &s)) {
-        store_bind_text(s, 1, av->cl.id);
-        store_bind_text(s, 2, av->channel);
-        store_bind_int(s, 3, now);
-        store_bind_text(s, 4, buf_cstr(&b));
-        rc = store_step(s) < 0 ? STORE_ERR : STORE_OK;
-        store_finalize(s);
-    }
-    buf_free(&b);
+    if (store_prepare(st, "INSERT INTO ledger_journal(client, channel, at, persons) VALUES(?,?,?,?)", &s))
+        return STORE_ERR;
+    store_bind_text(s, 1, av->cl.id);
+    store_bind_text(s, 2, av->channel);
+    store_bind_int(s, 3, now);
+    store_bind_text(s, 4, persons->data);
+    int rc = store_step(s) < 0 ? STORE_ERR : STORE_OK;
+    store_finalize(s);
     return rc;
+}
+
+/* ---- responses journaled lately
+ *
+ * A response that discloses to the same client, over the same channel,
+ * exactly the persons and categories of one journaled (committed) at most
+ * LEDGER_LAST_RESOLUTION_MS ago changes no row of the ledger: each of its
+ * rows has those categories, a first no later and a last within the
+ * resolution, so a fold would drop all its keys. It is not journaled: a
+ * walk repeated within a minute (a retry, a client that polls) costs
+ * neither the journal nor the fold. Responses are known by a hash of
+ * (client, channel, journal text) in a small table that forgets the
+ * oldest; a response missing from it is journaled as usual. Only the
+ * server keeps it (with its folder running), which serves one store for
+ * its whole life; a process that opens several stores (the tests) must
+ * not take one store's response for another's. */
+#define RECENT_SLOTS 4096 /* a power of two; 20 full walks of the city store */
+#define RECENT_PROBE 8
+
+typedef struct recent {
+    unsigned char h[16];
+    int64_t at;
+} recent;
+
+static recent recents[RECENT_SLOTS];
+static pthread_mutex_t recent_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t recent_home(const unsigned char h[16])
+{
+    size_t i = 0;
+    memcpy(&i, h, sizeof i);
+    return i & (RECENT_SLOTS - 1);
+}
+
+static void recent_hash(const access_view *av, const buf *persons, unsigned char h[16])
+{
+    crypto_generichash_state g;
+    crypto_generichash_init(&g, NULL, 0, 16);
+    crypto_generichash_update(&g, (const unsigned char *)av->cl.id, strlen(av->cl.id) + 1);
+    crypto_generichash_update(&g, (const unsigned char *)av->channel, strlen(av->channel) + 1);
+    crypto_generichash_update(&g, (const unsigned char *)persons->data, persons->len);
+    crypto_generichash_final(&g, h, 16);
+}
+
+/* 1 when a response with hash h was journaled within the resolution. */
+static int recent_seen(const unsigned char h[16], int64_t now)
+{
+    size_t home = recent_home(h);
+    int seen = 0;
+    pthread_mutex_lock(&recent_lock);
+    for (size_t p = 0; p < RECENT_PROBE && !seen; p++) {
+        const recent *r = &recents[(home + p) & (RECENT_SLOTS - 1)];
+        seen = !memcmp(r->h, h, 16) && r->at <= now && now - r->at <= LEDGER_LAST_RESOLUTION_MS;
+    }
+    pthread_mutex_unlock(&recent_lock);
+    return seen;
+}
+
+/* Remembers a committed journal row, in its own slot or the oldest of its
+ * probe window. */
+static void recent_note(const unsigned char h[16], int64_t now)
+{
+    size_t home = recent_home(h), at = home;
+    pthread_mutex_lock(&recent_lock);
+    for (size_t p = 0; p < RECENT_PROBE; p++) {
+        size_t i = (home + p) & (RECENT_SLOTS - 1);
+        if (!memcmp(recents[i].h, h, 16)) {
+            at = i;
+            break;
+        }
+        if (recents[i].at < recents[at].at)
+            at = i;
+    }
+    memcpy(recents[at].h, h, 16);
+    recents[at].at = now;
+    pthread_mutex_unlock(&recent_lock);
 }
 
 int access_ledger_fold(store *st)
@@ -183,15 +254,29 @@ int access_finish(access_view *av, store *st, const access_reqinfo *ri)
         int disclosed = !ri || ri->status < 300;
         int rec = av->record;
         long persons = 0;
+        buf journal;
+        buf_init(&journal);
+        unsigned char h[16];
+        int journal_it = rec && disclosed && av->ledger.n;
+        int remember = journal_it && worker_running(&folder);
+        if (journal_it) {
+            journal_persons(&av->ledger, &journal, &persons);
+            if (remember)
+                recent_hash(av, &journal, h);
+            journal_it = !remember || !recent_seen(h, now);
+        }
         if (store_begin(st) || (rec && ri && write_request(av, st, ri, now)) ||
-            (rec && disclosed && write_ledger(av, st, now, &persons)) || (pseudos && access_pseudo_write(av, st)) ||
+            (journal_it && write_ledger(av, st, now, &journal)) || (pseudos && access_pseudo_write(av, st)) ||
             store_commit(st)) {
             log_msg(LOG_ERR, "writing the disclosure ledger for client %s failed: %s", av->cl.id, store_errmsg(st));
             store_rollback(st);
             rc = -1;
-        } else if (persons) {
+        } else if (journal_it) {
+            if (remember)
+                recent_note(h, now);
             fold_when_due(st, persons);
         }
+        buf_free(&journal);
     }
     strmap_free(&av->ledger, NULL);
     strmap_free(&av->pmap, free);

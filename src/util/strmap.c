@@ -13,6 +13,35 @@ static size_t hash(const char *s)
     return h;
 }
 
+/* Keys are copied into blocks of at least KEY_BLOCK bytes: the ledger's
+ * map of a page holds a thousand person ids, and a malloc and a free for
+ * each was a tenth of a full walk's time. */
+#define KEY_BLOCK 16384
+
+struct strmap_block {
+    struct strmap_block *next;
+    size_t used, cap;
+    char data[];
+};
+
+static char *key_copy(strmap *m, const char *key)
+{
+    size_t n = strlen(key) + 1;
+    struct strmap_block *b = m->blocks;
+    if (!b || b->cap - b->used < n) {
+        size_t cap = n > KEY_BLOCK ? n : KEY_BLOCK;
+        b = xmalloc(sizeof *b + cap);
+        b->next = m->blocks;
+        b->used = 0;
+        b->cap = cap;
+        m->blocks = b;
+    }
+    char *p = b->data + b->used;
+    memcpy(p, key, n);
+    b->used += n;
+    return p;
+}
+
 void strmap_init(strmap *m)
 {
     memset(m, 0, sizeof *m);
@@ -20,12 +49,13 @@ void strmap_init(strmap *m)
 
 void strmap_free(strmap *m, void (*free_val)(void *))
 {
-    for (size_t i = 0; i < m->cap; i++) {
-        if (!m->keys[i])
-            continue;
-        free(m->keys[i]);
-        if (free_val)
+    for (size_t i = 0; i < m->cap && free_val; i++)
+        if (m->keys[i])
             free_val(m->vals[i]);
+    while (m->blocks) {
+        struct strmap_block *next = m->blocks->next;
+        free(m->blocks);
+        m->blocks = next;
     }
     free(m->keys);
     free(m->vals);
@@ -70,7 +100,7 @@ void **strmap_ref(strmap *m, const char *key)
     size_t h = hash(key);
     size_t i = slot(m, key, h);
     if (!m->keys[i]) {
-        m->keys[i] = xstrdup(key);
+        m->keys[i] = key_copy(m, key);
         m->vals[i] = NULL;
         m->hashes[i] = h;
         m->n++;

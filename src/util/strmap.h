@@ -1,4 +1,5 @@
-/* A string-keyed hash map (open addressing) owning copies of its keys. */
+/* A string-keyed hash map (open addressing) owning copies of its keys,
+ * which stay where they are until strmap_free. */
 #ifndef SKOLNAV_STRMAP_H
 #define SKOLNAV_STRMAP_H
 
@@ -9,6 +10,7 @@ typedef struct strmap {
     void **vals;
     size_t *hashes; /* of keys[i]: growing does not hash again, a probe compares it first */
     size_t cap, n;
+    struct strmap_block *blocks; /* the keys, copied into blocks: one malloc per block, not per key */
 } strmap;
 
 void strmap_init(strmap *m);
