@@ -69,6 +69,7 @@ void access_begin(access_view *av, store *st, const client *cl, const char *chan
     av->record = record;
     av->passthrough = cl->full_access;
     strmap_init(&av->ledger);
+    buf_init(&av->ledger_all);
     strmap_init(&av->pmap);
     strmap_init(&av->inmap);
     if (!cl->full_access && cl->pseudonyms) {

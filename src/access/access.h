@@ -43,6 +43,12 @@ typedef struct access_view {
     int record;          /* 0: "view as", nothing is recorded */
     const char *channel; /* "api", "webhook", "scim", "export" */
     strmap ledger;       /* person id -> categories received (uintptr_t) */
+    /* Persons received with every category through the unparsed fast path
+     * (a full-access /persons page), NUL-terminated back to back: a list
+     * costs a copy a person where the map cost a lookup; the fold takes a
+     * person listed twice as once. */
+    buf ledger_all;
+    size_t nledger_all;
     long items;          /* entities sent */
     int pseudo;          /* pseudonymous ids (pseudonym.c) */
     int broken;          /* the view could not be set up: refuse the request */

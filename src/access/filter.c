@@ -307,7 +307,10 @@ void access_note_stored(access_view *av, const kind_desc *k, const char *id, con
         return;
     if (k->id == K_PERSON) {
         /* Unparsed: a full-access client may have received every category. */
-        note(av, id, ~0u >> (32 - CAT__COUNT));
+        if (id) {
+            buf_add(&av->ledger_all, id, strlen(id) + 1);
+            av->nledger_all++;
+        }
         return;
     }
     int any = 0;

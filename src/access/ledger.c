@@ -53,11 +53,15 @@ static int by_cats(const void *a, const void *b)
 /* The journal's form of the persons noted: one group per categories value
  * (a page of /persons has one), so the value is written once, not once
  * per person. */
-static void journal_persons(const strmap *m, buf *b, long *persons)
+static void journal_persons(const access_view *av, buf *b, long *persons)
 {
-    noted *v = xmalloc(m->n * sizeof *v);
+    const strmap *m = &av->ledger;
+    noted *v = xmalloc((m->n + av->nledger_all + 1) * sizeof *v);
     size_t n = 0;
     int mixed = 0;
+    const char *p = av->ledger_all.data;
+    for (size_t i = 0; i < av->nledger_all; i++, p += strlen(p) + 1)
+        v[n++] = (noted){ (uint32_t)(~0u >> (32 - CAT__COUNT)) | 1u << CAT_STANDARD, p };
     for (size_t i = 0; i < m->cap; i++) {
         if (!m->keys[i])
             continue;
@@ -248,7 +252,8 @@ int access_finish(access_view *av, store *st, const access_reqinfo *ri)
     int rc = 0;
     store_set_scope(st, NULL);
     int pseudos = av->pmap.n > 0;
-    if ((av->record && (ri || av->ledger.n)) || pseudos) {
+    int has_notes = av->ledger.n || av->nledger_all;
+    if ((av->record && (ri || has_notes)) || pseudos) {
         int64_t now = time_now_ms();
         /* A failed response disclosed nothing: its ledger notes are dropped. */
         int disclosed = !ri || ri->status < 300;
@@ -257,10 +262,10 @@ int access_finish(access_view *av, store *st, const access_reqinfo *ri)
         buf journal;
         buf_init(&journal);
         unsigned char h[16];
-        int journal_it = rec && disclosed && av->ledger.n;
+        int journal_it = rec && disclosed && has_notes;
         int remember = journal_it && worker_running(&folder);
         if (journal_it) {
-            journal_persons(&av->ledger, &journal, &persons);
+            journal_persons(av, &journal, &persons);
             if (remember)
                 recent_hash(av, &journal, h);
             journal_it = !remember || !recent_seen(h, now);
@@ -279,6 +284,8 @@ int access_finish(access_view *av, store *st, const access_reqinfo *ri)
         buf_free(&journal);
     }
     strmap_free(&av->ledger, NULL);
+    buf_free(&av->ledger_all);
+    av->nledger_all = 0;
     strmap_free(&av->pmap, free);
     strmap_free(&av->inmap, free);
     if (access_current() == av)
