@@ -154,9 +154,10 @@ int access_resolve_person(store *st, const char *arg, char id[UUID_STR_LEN]);
  * "first", "last"}]. */
 int access_person_disclosures(store *st, const char *person, json_t **list);
 
-/* Moves the journaled disclosures into ledger (a transaction per chunk of
- * responses). Call it before reading ledger: until folded, a disclosure
- * is only part of a row of ledger_journal. */
+/* Moves the journaled disclosures into ledger (ledger_fold.c: batches of
+ * keys, written a few thousand per transaction). Call it before reading
+ * ledger: until folded, a disclosure is only part of a row of
+ * ledger_journal. Call it outside a transaction. */
 int access_ledger_fold(store *st);
 /* The server's folder: a thread that folds the journal when it has been
  * quiet a moment or has grown large, so that no response waits for a
