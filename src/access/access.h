@@ -43,6 +43,12 @@ typedef struct access_view {
     int record;          /* 0: "view as", nothing is recorded */
     const char *channel; /* "api", "webhook", "scim", "export" */
     strmap ledger;       /* person id -> categories received (uintptr_t) */
+    /* Persons received with every category through the unparsed fast path
+     * (a full-access /persons page), NUL-terminated back to back: a list
+     * costs a copy a person where the map cost a lookup; the fold takes a
+     * person listed twice as once. */
+    buf ledger_all;
+    size_t nledger_all;
     long items;          /* entities sent */
     int pseudo;          /* pseudonymous ids (pseudonym.c) */
     int broken;          /* the view could not be set up: refuse the request */
@@ -148,9 +154,10 @@ int access_resolve_person(store *st, const char *arg, char id[UUID_STR_LEN]);
  * "first", "last"}]. */
 int access_person_disclosures(store *st, const char *person, json_t **list);
 
-/* Moves the journaled disclosures into ledger (a transaction per chunk of
- * responses). Call it before reading ledger: until folded, a disclosure
- * is only part of a row of ledger_journal. */
+/* Moves the journaled disclosures into ledger (ledger_fold.c: batches of
+ * keys, written a few thousand per transaction). Call it before reading
+ * ledger: until folded, a disclosure is only part of a row of
+ * ledger_journal. Call it outside a transaction. */
 int access_ledger_fold(store *st);
 /* The server's folder: a thread that folds the journal when it has been
  * quiet a moment or has grown large, so that no response waits for a

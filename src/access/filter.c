@@ -51,8 +51,8 @@ static void note(access_view *av, const char *person, uint32_t cats)
 {
     if (!person)
         return;
-    uintptr_t old = (uintptr_t)strmap_get(&av->ledger, person);
-    strmap_put(&av->ledger, person, (void *)(old | cats | 1u << CAT_STANDARD));
+    void **v = strmap_ref(&av->ledger, person);
+    *v = (void *)((uintptr_t)*v | cats | 1u << CAT_STANDARD);
 }
 
 /* Returns 1 when obj (an array element) must go as a whole. */
@@ -307,7 +307,10 @@ void access_note_stored(access_view *av, const kind_desc *k, const char *id, con
         return;
     if (k->id == K_PERSON) {
         /* Unparsed: a full-access client may have received every category. */
-        note(av, id, ~0u >> (32 - CAT__COUNT));
+        if (id) {
+            buf_add(&av->ledger_all, id, strlen(id) + 1);
+            av->nledger_all++;
+        }
         return;
     }
     int any = 0;

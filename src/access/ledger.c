@@ -1,10 +1,11 @@
 /*
  * The disclosure ledger and the request log. One transaction per response
  * writes the request's log row and one journal row holding the persons it
- * disclosed, packed as a JSON object {"person": categories}, so a crash
- * loses at most the response in flight (committed rows survive kill -9:
- * WAL). Folding moves the journal into ledger, one row per (client,
- * channel, person), in chunks of FOLD_CHUNK responses per transaction.
+ * disclosed, grouped by the categories they were disclosed with,
+ * {"categories": ["person", ...]}, so a crash loses at most the response in
+ * flight (committed rows survive kill -9: WAL). Folding moves the journal
+ * into ledger_row, one row per (reader, person), a reader being a (client,
+ * channel) pair (ledger_fold.c).
  *
  * Who folds: in the server, the folder (a worker) once the journal has
  * been quiet for FOLD_QUIET_MS or has grown by FOLD_PERSONS persons, so a
@@ -14,26 +15,22 @@
  * few pages; upserting a row per person had made a full walk rewrite the
  * ledger's B-tree into the WAL once per page.
  */
+#include <pthread.h>
+#include <sodium.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "access/access.h"
+#include "access/ledger_fold.h"
 #include "store/worker.h"
 #include "util/log.h"
 #include "util/timefmt.h"
 
-/* The precision of the ledger's "last time received" (one minute). */
-#define LEDGER_LAST_RESOLUTION_MS "60000"
-/* Responses per fold transaction. A chunk's persons fall all over the
- * client's ledger, so each chunk walks most of its leaf pages: fewer,
- * larger chunks fold faster; smaller ones hold the write lock, which a
- * response may wait for, for less time. 100 pages of 1000 persons fold
- * in about half a second on the city store. */
-#define FOLD_CHUNK 100
 /* Persons journaled since the last fold that make one due at once, quiet
- * or not: a bound on the journal (about 50 bytes a person) for a hub that
+ * or not: a bound on the journal (about 40 bytes a person) for a hub that
  * is never quiet. */
 #define FOLD_PERSONS 2000000
 /* A journal without appends for this long is folded by the folder. */
@@ -42,160 +39,149 @@
 static atomic_long journaled;      /* persons since the last fold */
 static atomic_llong last_append;   /* time_now_ms() of the last append */
 
-static int write_ledger(access_view *av, store *st, int64_t now, long *persons)
+typedef struct noted {
+    uint32_t cats;
+    const char *person;
+} noted;
+
+static int by_cats(const void *a, const void *b)
 {
-    if (!av->ledger.n)
-        return STORE_OK;
-    buf b;
-    buf_init(&b);
-    buf_reserve(&b, av->ledger.n * 48 + 2);
-    buf_addc(&b, '{');
-    for (size_t i = 0; i < av->ledger.cap; i++) {
-        if (!av->ledger.keys[i])
-            continue;
-        if (b.len > 1)
-            buf_addc(&b, ',');
-        buf_add_json_string(&b, av->ledger.keys[i]);
-        buf_addc(&b, ':');
-        buf_add_uint(&b, (unsigned long)(uintptr_t)av->ledger.vals[i]);
-        ++*persons;
-    }
-    buf_addc(&b, '}');
-    store_stmt *s;
-    int rc = STORE_ERR;
-    if (!store_prepare(st, "INSERT INTO ledger_journal(client, channel, at, persons) VALUES(?,?,?,?)", &s)) {
-        store_bind_text(s, 1, av->cl.id);
-        store_bind_text(s, 2, av->channel);
-        store_bind_int(s, 3, now);
-        store_bind_text(s, 4, buf_cstr(&b));
-        rc = store_step(s) < 0 ? STORE_ERR : STORE_OK;
-        store_finalize(s);
-    }
-    buf_free(&b);
-    return rc;
+    uint32_t x = ((const noted *)a)->cats, y = ((const noted *)b)->cats;
+    return (x > y) - (x < y);
 }
 
-/* SQLite upserts the unpacked rows one by one in journal order, which is
- * time order (the first of a key, its earliest, inserts; the rest OR in
- * their categories; the WHERE keeps the join apart from ON CONFLICT).
- * Sorting them by key first cost more than it saved once the fold has a
- * page cache that holds the client's ledger. PostgreSQL refuses to
- * change a row twice in one statement, so there the rows of a key are
- * grouped first, with its bit_or aggregate. */
-static const char fold_sqlite[] =
-    "INSERT INTO ledger(client, channel, person, cats, first, last)"
-    " SELECT j.client, j.channel, e.key, e.value, j.at, j.at FROM ledger_journal j, json_each(j.persons) e"
-    " WHERE j.seq <= ?";
-static const char fold_pg[] =
-    "INSERT INTO ledger(client, channel, person, cats, first, last)"
-    " SELECT j.client, j.channel, e.key, bit_or(e.value::bigint), min(j.at), max(j.at)"
-    " FROM ledger_journal j, jsonb_each_text(j.persons::jsonb) e WHERE j.seq <= ?"
-    " GROUP BY j.client, j.channel, e.key ORDER BY 1, 2, 3";
-/* A row already up to date (same categories, last seen within
- * LEDGER_LAST_RESOLUTION_MS) is not rewritten: repeated syncs then cost
- * a lookup per person, not a page write. */
-static const char fold_upsert[] =
-    " ON CONFLICT(client, channel, person) DO UPDATE SET cats=ledger.cats|excluded.cats,"
-    " last=CASE WHEN excluded.last>ledger.last THEN excluded.last ELSE ledger.last END"
-    " WHERE (ledger.cats|excluded.cats)<>ledger.cats OR ledger.last<excluded.last-" LEDGER_LAST_RESOLUTION_MS;
-
-/* The seq of the FOLD_CHUNK-th oldest journal row (or of the newest, when
- * fewer), 0 when the journal is empty; -1 on failure. *full: a whole
- * chunk, so more may follow. */
-static int64_t chunk_bound(store *st, int *full)
+/* The journal's form of the persons noted: one group per categories value
+ * (a page of /persons has one), so the value is written once, not once
+ * per person. */
+static void journal_persons(const access_view *av, buf *b, long *persons)
 {
-    store_stmt *s;
-    if (store_prepare(st, "SELECT seq FROM ledger_journal ORDER BY seq LIMIT ?", &s))
-        return -1;
-    store_bind_int(s, 1, FOLD_CHUNK);
-    int64_t bound = 0;
-    int n = 0, rc;
-    while ((rc = store_step(s)) == 1) {
-        bound = store_col_int(s, 0);
+    const strmap *m = &av->ledger;
+    noted *v = xmalloc((m->n + av->nledger_all + 1) * sizeof *v);
+    size_t n = 0;
+    int mixed = 0;
+    const char *p = av->ledger_all.data;
+    for (size_t i = 0; i < av->nledger_all; i++, p += strlen(p) + 1)
+        v[n++] = (noted){ (uint32_t)(~0u >> (32 - CAT__COUNT)) | 1u << CAT_STANDARD, p };
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!m->keys[i])
+            continue;
+        v[n] = (noted){ (uint32_t)(uintptr_t)m->vals[i], m->keys[i] };
+        mixed |= v[n].cats != v[0].cats;
         n++;
     }
-    store_finalize(s);
-    *full = n == FOLD_CHUNK;
-    return rc < 0 ? -1 : bound;
-}
-
-/* Folds the oldest chunk of the journal; 1 when more may remain. */
-static int fold_chunk(store *st, const char *sql)
-{
-    int full = 0;
-    /* Writers take turns (BEGIN IMMEDIATE; PostgreSQL's write lock), so
-     * the rows up to the bound stay the same until the delete. */
-    if (store_begin(st))
-        return -1;
-    int64_t bound = chunk_bound(st, &full);
-    store_stmt *ins = NULL, *del = NULL;
-    int rc = bound < 0 || (bound > 0 && (store_prepare(st, sql, &ins) || store_bind_int(ins, 1, bound) ||
-                                         store_step(ins) < 0 ||
-                                         store_prepare(st, "DELETE FROM ledger_journal WHERE seq <= ?", &del) ||
-                                         store_bind_int(del, 1, bound) || store_step(del) < 0));
-    store_finalize(ins);
-    store_finalize(del);
-    if (rc || store_commit(st)) {
-        log_msg(LOG_ERR, "folding the disclosure ledger's journal failed: %s", store_errmsg(st));
-        store_rollback(st);
-        return -1;
+    if (mixed)
+        qsort(v, n, sizeof *v, by_cats);
+    buf_reserve(b, n * 40 + 16);
+    buf_addc(b, '{');
+    for (size_t i = 0; i < n; i++) {
+        if (i && v[i].cats == v[i - 1].cats) {
+            buf_addc(b, ',');
+        } else {
+            buf_adds(b, i ? "],\"" : "\"");
+            buf_add_uint(b, v[i].cats);
+            buf_adds(b, "\":[");
+        }
+        buf_add_json_string(b, v[i].person);
     }
-    return full;
+    buf_adds(b, n ? "]}" : "}");
+    *persons += (long)n;
+    free(v);
 }
 
-/* 1 when the journal holds a row: folding an empty journal would still
- * take the write lock, and readers fold before every read. */
-static int journal_has_rows(store *st)
+static int write_ledger(access_view *av, store *st, int64_t now, const buf *persons)
 {
     store_stmt *s;
-    if (store_prepare(st, "SELECT 1 FROM ledger_journal LIMIT 1", &s))
-        return -1;
-    int rc = store_step(s);
+    if (store_prepare(st, "INSERT INTO ledger_journal(client, channel, at, persons) VALUES(?,?,?,?)", &s))
+        return STORE_ERR;
+    store_bind_text(s, 1, av->cl.id);
+    store_bind_text(s, 2, av->channel);
+    store_bind_int(s, 3, now);
+    store_bind_text(s, 4, persons->data);
+    int rc = store_step(s) < 0 ? STORE_ERR : STORE_OK;
     store_finalize(s);
     return rc;
 }
 
-/* SQLite's page cache while folding: the folded clients' ledger rows
- * stay in it from one chunk to the next instead of being read again from
- * the file. The connection's own size comes back after the fold, so that
- * request threads that fold before a read do not keep the memory. */
-#define FOLD_CACHE_KIB 65536
+/* ---- responses journaled lately
+ *
+ * A response that discloses to the same client, over the same channel,
+ * exactly the persons and categories of one journaled (committed) at most
+ * LEDGER_LAST_RESOLUTION_MS ago changes no row of the ledger: each of its
+ * rows has those categories, a first no later and a last within the
+ * resolution, so a fold would drop all its keys. It is not journaled: a
+ * walk repeated within a minute (a retry, a client that polls) costs
+ * neither the journal nor the fold. Responses are known by a hash of
+ * (client, channel, journal text) in a small table that forgets the
+ * oldest; a response missing from it is journaled as usual. Only the
+ * server keeps it (with its folder running), which serves one store for
+ * its whole life; a process that opens several stores (the tests) must
+ * not take one store's response for another's. */
+#define RECENT_SLOTS 4096 /* a power of two; 20 full walks of the city store */
+#define RECENT_PROBE 8
 
-static int64_t sqlite_cache_size(store *st, int64_t set)
+typedef struct recent {
+    unsigned char h[16];
+    int64_t at;
+} recent;
+
+static recent recents[RECENT_SLOTS];
+static pthread_mutex_t recent_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t recent_home(const unsigned char h[16])
 {
-    char sql[64];
-    store_stmt *s;
-    if (set)
-        snprintf(sql, sizeof sql, "PRAGMA cache_size=%lld", (long long)set);
-    else
-        snprintf(sql, sizeof sql, "PRAGMA cache_size");
-    if (set)
-        return store_exec(st, sql) ? 0 : set;
-    if (store_prepare(st, sql, &s))
-        return 0;
-    int64_t v = store_step(s) == 1 ? store_col_int(s, 0) : 0;
-    store_finalize(s);
-    return v;
+    size_t i = 0;
+    memcpy(&i, h, sizeof i);
+    return i & (RECENT_SLOTS - 1);
+}
+
+static void recent_hash(const access_view *av, const buf *persons, unsigned char h[16])
+{
+    crypto_generichash_state g;
+    crypto_generichash_init(&g, NULL, 0, 16);
+    crypto_generichash_update(&g, (const unsigned char *)av->cl.id, strlen(av->cl.id) + 1);
+    crypto_generichash_update(&g, (const unsigned char *)av->channel, strlen(av->channel) + 1);
+    crypto_generichash_update(&g, (const unsigned char *)persons->data, persons->len);
+    crypto_generichash_final(&g, h, 16);
+}
+
+/* 1 when a response with hash h was journaled within the resolution. */
+static int recent_seen(const unsigned char h[16], int64_t now)
+{
+    size_t home = recent_home(h);
+    int seen = 0;
+    pthread_mutex_lock(&recent_lock);
+    for (size_t p = 0; p < RECENT_PROBE && !seen; p++) {
+        const recent *r = &recents[(home + p) & (RECENT_SLOTS - 1)];
+        seen = !memcmp(r->h, h, 16) && r->at <= now && now - r->at <= LEDGER_LAST_RESOLUTION_MS;
+    }
+    pthread_mutex_unlock(&recent_lock);
+    return seen;
+}
+
+/* Remembers a committed journal row, in its own slot or the oldest of its
+ * probe window. */
+static void recent_note(const unsigned char h[16], int64_t now)
+{
+    size_t home = recent_home(h), at = home;
+    pthread_mutex_lock(&recent_lock);
+    for (size_t p = 0; p < RECENT_PROBE; p++) {
+        size_t i = (home + p) & (RECENT_SLOTS - 1);
+        if (!memcmp(recents[i].h, h, 16)) {
+            at = i;
+            break;
+        }
+        if (recents[i].at < recents[at].at)
+            at = i;
+    }
+    memcpy(recents[at].h, h, 16);
+    recents[at].at = now;
+    pthread_mutex_unlock(&recent_lock);
 }
 
 int access_ledger_fold(store *st)
 {
-    int has = journal_has_rows(st);
-    if (has <= 0)
-        return has < 0 ? STORE_ERR : STORE_OK;
-    int pg = !strcmp(store_backend(st), "postgresql");
-    char sql[sizeof fold_sqlite + sizeof fold_pg + sizeof fold_upsert];
-    snprintf(sql, sizeof sql, "%s%s", pg ? fold_pg : fold_sqlite, fold_upsert);
-    int64_t cache = pg ? 0 : sqlite_cache_size(st, 0);
-    if (cache)
-        sqlite_cache_size(st, -FOLD_CACHE_KIB);
     atomic_store(&journaled, 0);
-    int more;
-    while ((more = fold_chunk(st, sql)) == 1)
-        ;
-    if (cache)
-        sqlite_cache_size(st, cache);
-    return more < 0 ? STORE_ERR : STORE_OK;
+    return ledger_fold_run(st);
 }
 
 /* ---- the folder */
@@ -266,23 +252,40 @@ int access_finish(access_view *av, store *st, const access_reqinfo *ri)
     int rc = 0;
     store_set_scope(st, NULL);
     int pseudos = av->pmap.n > 0;
-    if ((av->record && (ri || av->ledger.n)) || pseudos) {
+    int has_notes = av->ledger.n || av->nledger_all;
+    if ((av->record && (ri || has_notes)) || pseudos) {
         int64_t now = time_now_ms();
         /* A failed response disclosed nothing: its ledger notes are dropped. */
         int disclosed = !ri || ri->status < 300;
         int rec = av->record;
         long persons = 0;
+        buf journal;
+        buf_init(&journal);
+        unsigned char h[16];
+        int journal_it = rec && disclosed && has_notes;
+        int remember = journal_it && worker_running(&folder);
+        if (journal_it) {
+            journal_persons(av, &journal, &persons);
+            if (remember)
+                recent_hash(av, &journal, h);
+            journal_it = !remember || !recent_seen(h, now);
+        }
         if (store_begin(st) || (rec && ri && write_request(av, st, ri, now)) ||
-            (rec && disclosed && write_ledger(av, st, now, &persons)) || (pseudos && access_pseudo_write(av, st)) ||
+            (journal_it && write_ledger(av, st, now, &journal)) || (pseudos && access_pseudo_write(av, st)) ||
             store_commit(st)) {
             log_msg(LOG_ERR, "writing the disclosure ledger for client %s failed: %s", av->cl.id, store_errmsg(st));
             store_rollback(st);
             rc = -1;
-        } else if (persons) {
+        } else if (journal_it) {
+            if (remember)
+                recent_note(h, now);
             fold_when_due(st, persons);
         }
+        buf_free(&journal);
     }
     strmap_free(&av->ledger, NULL);
+    buf_free(&av->ledger_all);
+    av->nledger_all = 0;
     strmap_free(&av->pmap, free);
     strmap_free(&av->inmap, free);
     if (access_current() == av)
@@ -315,7 +318,7 @@ int access_purge(store *st, int64_t before_ms, int64_t *requests, int64_t *ledge
     *requests = *ledger_rows = 0;
     int64_t exits = 0;
     if (access_ledger_fold(st) || store_begin(st) || purge_one(st, "request_log", "at", before_ms, requests) ||
-        purge_one(st, "ledger", "last", before_ms, ledger_rows) ||
+        purge_one(st, "ledger_row", "last", before_ms, ledger_rows) ||
         purge_one(st, "scope_exit", "at", before_ms, &exits) || store_commit(st)) {
         store_rollback(st);
         return STORE_ERR;

@@ -182,8 +182,38 @@ static const char *const pg_migrations[] = {
     "  channel text COLLATE \"C\" NOT NULL, at bigint NOT NULL, persons text NOT NULL);"
     "CREATE VIEW ledger_pending AS SELECT j.client, j.channel, e.key COLLATE \"C\" AS person,"
     "  e.value::bigint AS cats, j.at FROM ledger_journal j, jsonb_each_text(j.persons::jsonb) e",
+    /* 12: the ledger keyed by reader (client, channel), as in migrations.h. */
+    "CREATE TABLE ledger_reader(id bigserial PRIMARY KEY, client text COLLATE \"C\" NOT NULL,"
+    "  channel text COLLATE \"C\" NOT NULL, UNIQUE(client, channel));"
+    "INSERT INTO ledger_reader(client, channel)"
+    "  SELECT client, channel FROM ledger UNION SELECT client, channel FROM ledger_journal ORDER BY 1, 2;"
+    "CREATE TABLE ledger_row(reader bigint NOT NULL, person text COLLATE \"C\" NOT NULL, cats bigint NOT NULL,"
+    "  first bigint NOT NULL, last bigint NOT NULL, PRIMARY KEY(reader, person));"
+    "INSERT INTO ledger_row(reader, person, cats, first, last)"
+    "  SELECT r.id, l.person, l.cats, l.first, l.last FROM ledger l"
+    "  JOIN ledger_reader r ON r.client=l.client AND r.channel=l.channel;"
+    "INSERT INTO ledger_row(reader, person, cats, first, last)"
+    "  SELECT r.id, e.key, bit_or(e.value::bigint), min(j.at), max(j.at) FROM ledger_journal j"
+    "  JOIN ledger_reader r ON r.client=j.client AND r.channel=j.channel, jsonb_each_text(j.persons::jsonb) e"
+    "  GROUP BY r.id, e.key"
+    "  ON CONFLICT(reader, person) DO UPDATE SET cats=ledger_row.cats|excluded.cats,"
+    "  first=least(ledger_row.first, excluded.first), last=greatest(ledger_row.last, excluded.last);"
+    "DROP VIEW ledger_pending;"
+    "DROP TABLE ledger_journal;"
+    "DROP TABLE ledger;"
+    "CREATE TABLE ledger_journal(seq bigserial PRIMARY KEY, client text COLLATE \"C\" NOT NULL,"
+    "  channel text COLLATE \"C\" NOT NULL, at bigint NOT NULL, persons text NOT NULL);"
+    "CREATE VIEW ledger AS SELECT r.client, r.channel, l.person, l.cats, l.first, l.last"
+    "  FROM ledger_reader r CROSS JOIN ledger_row l WHERE l.reader=r.id;"
+    "CREATE VIEW ledger_pending AS SELECT j.client, j.channel, p.value COLLATE \"C\" AS person,"
+    "  g.key::bigint AS cats, j.at FROM ledger_journal j, jsonb_each(j.persons::jsonb) g,"
+    "  jsonb_array_elements_text(g.value) p",
 };
 
+/* Dropped before pg_tables: the view ledger (12) goes with them, so that
+ * pg_tables can name the table ledger of a store older than 12 (DROP
+ * TABLE refuses a view). */
+static const char pg_tables_first[] = "ledger_row, ledger_reader";
 /* Every table the migrations create (for `demo --force`, which starts over). */
 static const char pg_tables[] =
     "entity, idx, sortidx, prel, orgtree, changes, tombstone, client, setting, subscription, outbox,"

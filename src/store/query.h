@@ -40,6 +40,11 @@ typedef struct query_scope {
     /* Alias mode: 1 when a list query of persons filters or sorts by what
      * the alias hides (then protected persons are out of it). */
     int (*alias_hides)(const struct query *q);
+    /* Few organisations of the hub's (access_begin counts them): the ids in
+     * scope are few, so a walk in entity order is driven from them
+     * (sql_scope_walk) rather than reading every entity of the kind. Only
+     * the plan differs; the rows are the same. */
+    int narrow;
 } query_scope;
 
 typedef struct query {

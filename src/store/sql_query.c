@@ -486,9 +486,13 @@ int sql_list(const query *q, long limit, sqlq *s)
         sc = &unmatched;
     }
     if (sc) {
-        /* A page driven from a filter's set is checked against the scope. */
+        /* A page driven from a filter's set is checked against the scope;
+         * a walk of the kind may be driven from a narrow scope's ids. */
         add(s, s->drive ? " AND +(" : " AND ");
-        sql_scope(sc, q->kind->id, "e.id", s);
+        if (!q->sort && !s->drive)
+            sql_scope_walk(sc, q->kind->id, s);
+        else
+            sql_scope(sc, q->kind->id, "e.id", s);
         if (s->drive)
             add(s, ")");
     }

@@ -87,6 +87,10 @@ const query_scope *sql_thread_scope(void);
 /* Appends a predicate true for the entities of `kind` (id column `col`)
  * inside the scope. */
 void sql_scope(const query_scope *sc, int kind, const char *col, sqlq *s);
+/* sql_scope for a list in entity order (`entity e`, ORDER BY e.eid): when
+ * the scope is narrow (query_scope.narrow) the set of ids in scope is
+ * looked up as entity keys, which the walk then reads in order. */
+void sql_scope_walk(const query_scope *sc, int kind, sqlq *s);
 /* sql_display_names within a scope: names of entities outside it are not
  * returned, and a duty is not named after a person outside it. */
 void sql_display_names_scoped(const query_scope *sc, int kind, const char *const *ids, size_t n, sqlq *s);

@@ -26,7 +26,9 @@ static const struct {
     { "access_event", "seq, at, client, what", "iitt" },
     { "request_log", "seq, at, client, credential, method, path, query, status, items, bytes, duration_ms",
       "iitttttiiii" },
-    { "ledger", "person, client, channel, cats, first, last", "tttiii" },
+    /* ledger is a view of these two (migration 12); readers keep their ids. */
+    { "ledger_reader", "id, client, channel", "itt" },
+    { "ledger_row", "reader, person, cats, first, last", "itiii" },
     /* seq is left out: the new store numbers the rows itself. */
     { "ledger_journal", "client, channel, at, persons", "ttit" },
     { "scope_exit", "client, person, at", "tti" },

@@ -447,8 +447,9 @@ int pg_store_remove(const char *url, char *err, size_t errlen)
     if (!c)
         return STORE_ERR;
     store st = { .h.ops = &pg_ops, .conn = c };
-    char sql[sizeof pg_tables + 64];
-    snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS %s CASCADE", pg_tables);
+    char sql[sizeof pg_tables_first + sizeof pg_tables + 96];
+    snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS %s CASCADE; DROP TABLE IF EXISTS %s CASCADE", pg_tables_first,
+             pg_tables);
     int rc = pg_exec(&st, sql);
     if (rc)
         snprintf(err, errlen, "removing the skolnav tables: %s", st.err);
@@ -1007,7 +1008,9 @@ static int pg_sequences_sync(store *st)
                        "SELECT setval(pg_get_serial_sequence('admin_login_fail', 'seq'),"
                        " coalesce((SELECT max(seq) FROM admin_login_fail), 0) + 1, false);"
                        "SELECT setval(pg_get_serial_sequence('admin_audit', 'seq'),"
-                       " coalesce((SELECT max(seq) FROM admin_audit), 0) + 1, false)");
+                       " coalesce((SELECT max(seq) FROM admin_audit), 0) + 1, false);"
+                       "SELECT setval(pg_get_serial_sequence('ledger_reader', 'id'),"
+                       " coalesce((SELECT max(id) FROM ledger_reader), 0) + 1, false)");
 }
 
 static const store_ops pg_ops = {

@@ -162,6 +162,15 @@ void buf_add_json_string(buf *b, const char *s)
 {
     buf_addc(b, '"');
     for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        /* A run of printable ASCII needs no escaping: one copy for it (ids,
+         * the common case, are such a run; the ledger writes one a person). */
+        const unsigned char *run = p;
+        while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+            p++;
+        if (p > run)
+            buf_add(b, run, (size_t)(p - run));
+        if (!*p)
+            break;
         size_t n = utf8_len(p);
         if (!n) {
             buf_adds(b, "\\ufffd");

@@ -413,6 +413,26 @@ def test_the_folder_folds_a_quiet_journal_without_a_reader(srv, full):
                              % (sql_quote(cid), sql_quote(p["id"])))) == 1
 
 
+def test_a_response_repeated_within_the_minute_is_journaled_once(srv, full):
+    """The same persons with the same categories to the same client within a
+    minute of the first change no ledger row (the last time is kept to the
+    minute), so the server does not journal the repeat; a response that
+    discloses anything else is journaled. The request log has every request."""
+    cid, key = make_client(srv.cli, "repeater", *grant_args(orgs=schools(full, 1), cats=["Students"]))
+    q = lambda table: int(sql_value(srv.db, "SELECT count(*) FROM %s WHERE client=%s" % (table, sql_quote(cid))))
+    first = srv.api.get_json("/persons", {"limit": 3}, key=key)["data"]
+    again = srv.api.get_json("/persons", {"limit": 3}, key=key)["data"]
+    assert [p["id"] for p in again] == [p["id"] for p in first]
+    # one journal row, or none once the folder has folded it; never two
+    assert q("ledger_journal") + (q("ledger") == 3) == 1
+    more = srv.api.get_json("/persons", {"limit": 4}, key=key)["data"]
+    audit = json.loads(srv.cli.run("audit", "client", "--db", srv.db, cid, "--json").stdout)
+    assert audit["requests"] == 3 and audit["persons"] == 4
+    assert q("ledger_journal") == 0 and q("ledger") == 4
+    out = json.loads(srv.cli.run("audit", "person", "--db", srv.db, more[3]["id"], "--json").stdout)
+    assert [d["channel"] for d in out["disclosures"] if d["client"] == cid] == ["api"]
+
+
 def test_writes_need_write_permission(srv):
     cid, key = make_client(srv.cli, "reader", *grant_args(cats=["Attendances", "Students"]))
     assert_error(srv.api.post("/attendances", {}, key=key), 403, "--writes on")
@@ -471,8 +491,9 @@ def test_purge_removes_old_rows(srv):
     srv.cli.run("audit", "purge", "--db", srv.db)  # default retention keeps today's rows
     out = json.loads(srv.cli.run("audit", "person", "--db", srv.db, pid, "--json").stdout)
     assert any(d["client"] == cid for d in out["disclosures"])
-    sql_exec(srv.db, "UPDATE ledger SET first=first-400*CAST(86400000 AS BIGINT), last=last-400*CAST(86400000 AS BIGINT) WHERE client=%s"
-             % sql_quote(cid))
+    # ledger is a view of ledger_row, keyed by reader (client, channel)
+    sql_exec(srv.db, "UPDATE ledger_row SET first=first-400*CAST(86400000 AS BIGINT), last=last-400*CAST(86400000 AS BIGINT)"
+             " WHERE reader IN (SELECT id FROM ledger_reader WHERE client=%s)" % sql_quote(cid))
     sql_exec(srv.db, "UPDATE request_log SET at=at-400*CAST(86400000 AS BIGINT) WHERE client=%s" % sql_quote(cid))
     srv.cli.run("audit", "retention", "--db", srv.db, "365")
     cp = srv.cli.run("audit", "purge", "--db", srv.db)

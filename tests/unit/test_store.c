@@ -5,9 +5,11 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include "access/access.h"
 #include "api/query_parse.h"
 #include "ingest/ingest.h"
 #include "store/migrations.h"
+#include "store/migrations_pg.h"
 #include "store/store.h"
 #include "util/collate.h"
 #include "util/timefmt.h"
@@ -836,8 +838,8 @@ static int64_t sql_int(sqlite3 *db, const char *sql)
 
 /* A version 10 file keeps a journal row per person; migration 11 folds
  * those into ledger before it replaces the journal, so no disclosure
- * recorded before the upgrade is lost, and the new journal unpacks
- * through ledger_pending. */
+ * recorded before the upgrade is lost, and the journal of today (12's,
+ * persons grouped by categories) unpacks through ledger_pending. */
 static void test_upgrade_v10_journal(void **state)
 {
     fixture *f = *state;
@@ -873,7 +875,7 @@ static void test_upgrade_v10_journal(void **state)
     assert_int_equal(sql_int(db, "SELECT count(*) FROM ledger_journal"), 0);
     assert_int_equal(sqlite3_exec(db,
                                   "INSERT INTO ledger_journal(client, channel, at, persons)"
-                                  " VALUES('c2','api',400,'{\"p1\":3,\"p3\":16}')",
+                                  " VALUES('c2','api',400,'{\"3\":[\"p1\"],\"16\":[\"p3\"]}')",
                                   NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(sql_int(db, "SELECT count(*) FROM ledger_pending WHERE client='c2' AND at=400"), 2);
     assert_int_equal(sql_int(db, "SELECT cats FROM ledger_pending WHERE person='p3'"), 16);
@@ -883,6 +885,186 @@ static void test_upgrade_v10_journal(void **state)
     snprintf(side, sizeof side, "%s-wal", old), unlink(side);
     snprintf(side, sizeof side, "%s-shm", old), unlink(side);
     assert_int_equal(store_open(f->path, 1, &f->st, err, sizeof err), STORE_OK);
+}
+
+static int64_t store_int(store *st, const char *sql)
+{
+    store_stmt *s;
+    assert_int_equal(store_prepare(st, sql, &s), STORE_OK);
+    int rc = store_step(s);
+    if (rc != 1)
+        fail_msg("%s: %s", sql, rc < 0 ? store_errmsg(st) : "no row");
+    int64_t v = store_col_int(s, 0);
+    store_finalize(s);
+    return v;
+}
+
+/* "cats first last" of one ledger row, through the view. */
+static const char *ledger_of(store *st, const char *client, const char *channel, const char *person)
+{
+    static char out[96];
+    store_stmt *s;
+    assert_int_equal(store_prepare(st, "SELECT cats, first, last FROM ledger WHERE client=? AND channel=? AND person=?", &s),
+                     STORE_OK);
+    store_bind_text(s, 1, client);
+    store_bind_text(s, 2, channel);
+    store_bind_text(s, 3, person);
+    if (store_step(s) == 1)
+        snprintf(out, sizeof out, "%lld %lld %lld", (long long)store_col_int(s, 0), (long long)store_col_int(s, 1),
+                 (long long)store_col_int(s, 2));
+    else
+        snprintf(out, sizeof out, "none");
+    store_finalize(s);
+    return out;
+}
+
+static void journal_add(store *st, const char *client, int64_t at, const char *persons)
+{
+    store_stmt *s;
+    assert_int_equal(store_begin(st), STORE_OK);
+    assert_int_equal(store_prepare(st, "INSERT INTO ledger_journal(client, channel, at, persons) VALUES(?,'api',?,?)", &s),
+                     STORE_OK);
+    store_bind_text(s, 1, client);
+    store_bind_int(s, 2, at);
+    store_bind_text(s, 3, persons);
+    assert_int_equal(store_step(s), 0);
+    store_finalize(s);
+    assert_int_equal(store_commit(st), STORE_OK);
+}
+
+/* 11's ledger (keyed by the client's id as text) and its journal
+ * ({"person": categories} per response), on either backend. */
+static const char v11_ledger[] =
+    "INSERT INTO ledger(client, channel, person, cats, first, last) VALUES('c1','api','p1',1,100,100);"
+    "INSERT INTO ledger(client, channel, person, cats, first, last) VALUES('c1','api','p2',2,150,500);"
+    "INSERT INTO ledger(client, channel, person, cats, first, last) VALUES('c1','scim','p1',4,120,130);"
+    "INSERT INTO ledger_journal(client, channel, at, persons) VALUES('c1','api',300,'{\"p1\":8,\"p3\":1}');"
+    "INSERT INTO ledger_journal(client, channel, at, persons) VALUES('c2','export',350,'{\"p1\":16}');"
+    "INSERT INTO ledger_journal(client, channel, at, persons) VALUES('c1','api',400,'{\"p3\":2}')";
+
+static void make_v11(fixture *f)
+{
+    if (!on_pg) {
+        sqlite3 *db;
+        assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+        for (int i = 0; i < 11; i++)
+            assert_int_equal(sqlite3_exec(db, sqlite_migrations[i], NULL, NULL, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, v11_ledger, NULL, NULL, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=11", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+        return;
+    }
+    (void)pg_tables;
+    (void)pg_tables_first;
+    PGconn *c = PQconnectdb(f->url);
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    for (int i = 0; i < 13; i++) {
+        const char *sql = i < 11 ? pg_migrations[i]
+                          : i == 11 ? v11_ledger
+                                    : "CREATE TABLE skolnav_schema(version integer NOT NULL);"
+                                      " INSERT INTO skolnav_schema VALUES(11)";
+        PGresult *r = PQexec(c, sql);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+            fail_msg("building a version 11 store, step %d: %s", i, PQerrorMessage(c));
+        PQclear(r);
+    }
+    PQfinish(c);
+}
+
+/* Migration 12 keys the ledger by reader (a small integer per client and
+ * channel) and changes the journal's form. A version 11 store keeps
+ * every disclosure: its ledger rows and its journal's (folded first) are
+ * in the ledger view as before, under one reader per (client, channel),
+ * and the new journal folds onto them. Both backends. */
+static void test_upgrade_v11_ledger(void **state)
+{
+    fixture *f = *state;
+    store_close(f->st);
+    f->st = NULL;
+    if (on_pg) {
+        pg_admin(tu_fmt("DROP DATABASE %s", f->dbname));
+        pg_admin(tu_fmt("CREATE DATABASE %s", f->dbname));
+    } else {
+        unlink(f->path);
+    }
+    make_v11(f);
+    char err[512] = "";
+    if (store_open(f->url, 0, &f->st, err, sizeof err))
+        fail_msg("upgrading a version 11 store: %s", err);
+    store *st = f->st;
+    assert_int_equal(store_schema_version(st), 12);
+    assert_int_equal(store_int(st, "SELECT count(*) FROM ledger_reader"), 3);
+    assert_int_equal(store_int(st, "SELECT count(*) FROM ledger_row"), 5);
+    assert_int_equal(store_int(st, "SELECT count(*) FROM ledger_journal"), 0);
+    assert_string_equal(ledger_of(st, "c1", "api", "p1"), "9 100 300");
+    assert_string_equal(ledger_of(st, "c1", "api", "p2"), "2 150 500");
+    assert_string_equal(ledger_of(st, "c1", "scim", "p1"), "4 120 130");
+    assert_string_equal(ledger_of(st, "c1", "api", "p3"), "3 300 400");
+    assert_string_equal(ledger_of(st, "c2", "export", "p1"), "16 350 350");
+    json_t *list;
+    assert_int_equal(access_person_disclosures(st, "p1", &list), 0);
+    assert_int_equal(json_array_size(list), 3);
+    json_decref(list);
+
+    /* today's journal: persons grouped by categories; a new reader (c3) */
+    journal_add(st, "c1", 1000, "{\"32\":[\"p2\",\"p4\"],\"1\":[\"p5\"]}");
+    journal_add(st, "c3", 1100, "{\"1\":[\"p1\"]}");
+    assert_int_equal(store_int(st, "SELECT count(*) FROM ledger_pending"), 4);
+    assert_int_equal(store_int(st, "SELECT cats FROM ledger_pending WHERE person='p5'"), 1);
+    assert_int_equal(access_ledger_fold(st), STORE_OK);
+    assert_int_equal(store_int(st, "SELECT count(*) FROM ledger_journal"), 0);
+    assert_int_equal(store_int(st, "SELECT count(*) FROM ledger_reader"), 4);
+    assert_string_equal(ledger_of(st, "c1", "api", "p2"), "34 150 1000");
+    assert_string_equal(ledger_of(st, "c1", "api", "p4"), "32 1000 1000");
+    assert_string_equal(ledger_of(st, "c3", "api", "p1"), "1 1100 1100");
+    /* within the minute of "last" the same categories rewrite nothing;
+     * later, or with a new category, the row moves on */
+    journal_add(st, "c1", 1000 + 30000, "{\"32\":[\"p4\"]}");
+    journal_add(st, "c1", 1000 + 70000, "{\"32\":[\"p2\"]}");
+    assert_int_equal(access_ledger_fold(st), STORE_OK);
+    assert_string_equal(ledger_of(st, "c1", "api", "p4"), "32 1000 1000");
+    assert_string_equal(ledger_of(st, "c1", "api", "p2"), "34 150 71000");
+}
+
+/* A batch large enough that the fold reads the reader's rows to drop the
+ * keys they cover (ledger_fold.c): those rows stay as they are, the
+ * others are written, and a person journaled twice in one batch is one
+ * row with both responses' categories and times. */
+static void test_ledger_fold_batch(void **state)
+{
+    fixture *f = *state;
+    store *st = f->st;
+    buf a, b;
+    buf_init(&a);
+    buf_init(&b);
+    buf_adds(&a, "{\"1\":[");
+    buf_adds(&b, "{\"1\":[");
+    for (int i = 0; i < 200; i++) {
+        buf_printf(&a, "%s\"q%03d\"", i ? "," : "", i);
+        if (i % 2)
+            buf_printf(&b, "%s\"q%03d\"", b.len > 6 ? "," : "", i);
+    }
+    buf_adds(&a, "],\"2\":[\"q000\"]}");
+    buf_adds(&b, "],\"4\":[\"q001\",\"q300\"]}");
+    journal_add(st, "c9", 5000, buf_cstr(&a));
+    journal_add(st, "c9", 6000, "{\"8\":[\"q000\"]}");
+    assert_int_equal(access_ledger_fold(st), STORE_OK);
+    assert_int_equal(store_int(st, "SELECT count(*) FROM ledger WHERE client='c9'"), 200);
+    assert_string_equal(ledger_of(st, "c9", "api", "q000"), "11 5000 6000");
+    assert_string_equal(ledger_of(st, "c9", "api", "q199"), "1 5000 5000");
+    /* 100 covered keys, one with a new category, one new person */
+    journal_add(st, "c9", 5000 + 1000, buf_cstr(&b));
+    assert_int_equal(access_ledger_fold(st), STORE_OK);
+    assert_int_equal(store_int(st, "SELECT count(*) FROM ledger WHERE client='c9'"), 201);
+    assert_string_equal(ledger_of(st, "c9", "api", "q003"), "1 5000 5000");
+    assert_string_equal(ledger_of(st, "c9", "api", "q001"), "5 5000 6000");
+    assert_string_equal(ledger_of(st, "c9", "api", "q300"), "4 6000 6000");
+    /* a form the fast reader does not take (an escaped id) still folds */
+    journal_add(st, "c9", 7000, "{\"1\": [\"q\\\"x\"]}");
+    assert_int_equal(access_ledger_fold(st), STORE_OK);
+    assert_string_equal(ledger_of(st, "c9", "api", "q\"x"), "1 7000 7000");
+    buf_free(&a);
+    buf_free(&b);
 }
 
 /* Filters and paging through the public route: query_parse → token → store. */
@@ -1044,6 +1226,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_paging_with_filter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_write_rolls_back_the_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_raw_sql, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upgrade_v11_ledger, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ledger_fold_batch, setup, teardown),
     };
     /* version 1 files are SQLite files: PostgreSQL stores began at the
      * current layout */
