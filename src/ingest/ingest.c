@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ingest/validate.h"
+#include "ingest/write.h"
 #include "model/model.h"
 #include "util/buf.h"
 #include "util/timefmt.h"
@@ -150,9 +151,7 @@ static int foreign(const store_meta *m, int kind, long index, const char *id, co
     return 1;
 }
 
-/* Writes one canonical record; counts it as created, updated or unchanged.
- * 1 when another source owns it (a problem, nothing written). */
-static int write_one(store *st, int kind, json_t *canon, long index, const ingest_opts *o, int64_t at,
+int ingest_write_one(store *st, int kind, json_t *canon, long index, const ingest_opts *o, int64_t at,
                      ingest_result *res)
 {
     const char *id = json_string_value(json_object_get(canon, "id"));
@@ -263,7 +262,7 @@ int ingest_batch(store *st, int kind, json_t *records, const ingest_opts *o, ing
     if (res->nproblems)
         goto out;
     for (size_t i = 0; i < n; i++) {
-        int w = write_one(st, kind, canon[i], (long)i, o, at, res);
+        int w = ingest_write_one(st, kind, canon[i], (long)i, o, at, res);
         if (w < 0) {
             if (!res->nproblems)
                 store_problem(st, res);
