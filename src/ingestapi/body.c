@@ -555,6 +555,7 @@ json_t *ingest_body_finish(ingest_body *b, int *status, ingest_result *res)
         memcpy(res, b->env, sizeof *res);
         return NULL;
     }
+    buf_addc(&b->ids, ']');
     if (b->del) {
         if (b->items->nproblems) {
             memcpy(res, b->items, sizeof *res);
@@ -567,7 +568,6 @@ json_t *ingest_body_finish(ingest_body *b, int *status, ingest_result *res)
         ingest_problem_add(res, -1, NULL, "", "the batch's spool file could not be written");
         return NULL;
     }
-    buf_addc(&b->ids, ']');
     if (b->snapshot)
         return json_pack("{s:O,s:O}", "upsert", b->upsert_keys, "full", b->full);
     return json_pack("{s:{s:[]}}", "upsert", b->kind->path);
