@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *a = run(method, path, body, len, piece, &sa, &res_a, &ids_a, ca);
     json_t *b = run(method, path, body, len, len ? len : 1, &sb, &res_b, &ids_b, cb);
     /* the same outcome however the body was cut */
-    if (sa != sb || !a != !b || res_a.nproblems != res_b.nproblems || memcmp(ca, cb, sizeof ca))
+    if (sa != sb || (a == NULL) != (b == NULL) || res_a.nproblems != res_b.nproblems || memcmp(ca, cb, sizeof ca))
         abort();
     size_t shown = res_a.nproblems < INGEST_MAX_ERRORS ? res_a.nproblems : INGEST_MAX_ERRORS;
     for (size_t i = 0; i < shown; i++)
@@ -89,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         json_error_t je;
         json_t *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
         int not_json = !a && res_a.nproblems == 1 && !strncmp(res_a.problems[0].message, "the body is not JSON", 20);
-        if (!doc != not_json)
+        if ((doc == NULL) != not_json)
             abort();
         json_decref(doc);
     }
