@@ -38,6 +38,7 @@ struct ingest_stream {
     ingest_result *vres; /* the validation problems of pass 1 */
     idset16 ids;
     int broken;          /* the spool failed: nothing can be applied */
+    buf line;            /* the spool line being written */
 };
 
 static int hexval(char c)
@@ -139,6 +140,7 @@ ingest_stream *ingest_stream_new(int kind)
     s->kind = kind;
     s->spool = f;
     s->vres = xcalloc(1, sizeof *s->vres);
+    buf_init(&s->line);
     return s;
 }
 
@@ -149,6 +151,7 @@ void ingest_stream_free(ingest_stream *s)
     if (s->spool)
         fclose(s->spool);
     free(s->vres);
+    buf_free(&s->line);
     free(s->ids.key);
     free(s->ids.used);
     free(s);
@@ -171,13 +174,24 @@ static int spool_record(ingest_stream *s, long index, const ref_list *refs, json
     char *json = json_dumps(canon, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!json)
         abort(); /* out of memory, as xmalloc */
-    int bad = fprintf(s->spool, "%ld\t%zu\t", index, refs->n) < 0;
-    for (size_t i = 0; !bad && i < refs->n; i++)
-        bad = fprintf(s->spool, "%d\t%s\t%s\t", refs->kind[i], refs->id[i], refs->where[i]) < 0;
-    if (!bad)
-        bad = fputs(json, s->spool) < 0 || fputc('\n', s->spool) < 0;
+    buf *l = &s->line;
+    buf_reset(l);
+    buf_add_uint(l, (unsigned long)index);
+    buf_addc(l, '\t');
+    buf_add_uint(l, refs->n);
+    buf_addc(l, '\t');
+    for (size_t i = 0; i < refs->n; i++) {
+        buf_add_uint(l, (unsigned long)refs->kind[i]);
+        buf_addc(l, '\t');
+        buf_adds(l, refs->id[i]);
+        buf_addc(l, '\t');
+        buf_adds(l, refs->where[i]);
+        buf_addc(l, '\t');
+    }
+    buf_adds(l, json);
+    buf_addc(l, '\n');
     free(json);
-    return bad ? -1 : 0;
+    return fwrite(l->data, 1, l->len, s->spool) == l->len ? 0 : -1;
 }
 
 int ingest_stream_add(ingest_stream *s, json_t *record)
@@ -346,7 +360,7 @@ int ingest_stream_apply(store *st, ingest_stream *s, const ingest_opts *o, inges
             json_decref(canon);
             break;
         } else if (!res->nproblems) {
-            int w = ingest_write_one(st, s->kind, canon, sp.index, o, at, cres);
+            int w = ingest_write_one(st, s->kind, canon, sp.json, sp.index, o, at, cres);
             if (w < 0) {
                 memcpy(res, cres, sizeof *res);
                 if (!res->nproblems)

@@ -448,18 +448,33 @@ static void step(ingest_body *b, int c)
     }
 }
 
+/* jansson's count: a line per newline, a column per character. */
+static void count(ingest_body *b, unsigned char c)
+{
+    if (c == '\n') {
+        b->line++;
+        b->col = 0;
+    } else if (c < 0x80 || (c & 0xc0) == 0xc0) {
+        b->col++;
+    }
+}
+
 void ingest_body_feed(ingest_body *b, const char *data, size_t len)
 {
-    for (size_t i = 0; i < len && b->state != S_ERROR; i++) {
-        unsigned char c = (unsigned char)data[i];
-        step(b, c);
-        /* jansson's count: a line per newline, a column per character */
-        if (c == '\n') {
-            b->line++;
-            b->col = 0;
-        } else if (c < 0x80 || (c & 0xc0) == 0xc0) {
-            b->col++;
+    size_t i = 0;
+    while (i < len && b->state != S_ERROR) {
+        if (b->state == S_CUT && b->in_str && !b->esc) {
+            /* the inside of a string, most of a record: copied in one piece */
+            size_t j = i;
+            while (j < len && data[j] != '"' && data[j] != '\\')
+                count(b, (unsigned char)data[j++]);
+            buf_add(&b->cut, data + i, j - i);
+            if ((i = j) == len)
+                break;
         }
+        unsigned char c = (unsigned char)data[i++];
+        step(b, c);
+        count(b, c);
     }
     b->total += len;
 }
