@@ -49,4 +49,8 @@ ingest_stream *const *ingest_body_streams(const ingest_body *b);
  * (lower case where they are UUIDs): the 201 body's "ids". */
 const char *ingest_body_ids(ingest_body *b);
 
+/* Moves the beginning of the 201 body, {"ids":[...], into out (which
+ * it replaces); the caller closes the object. */
+void ingest_body_take_response(ingest_body *b, buf *out);
+
 #endif

@@ -95,12 +95,13 @@ void ingestapi_handle(store *st, const source_rec *src, const char *method, cons
             buf_adds(out, "{\"message\":\"Accepted\"}");
         } else if (!strcmp(path, "/snapshot")) {
             *status = 201; /* the ids like POST's, and what the snapshot did */
-            buf_printf(out, "{\"ids\":%s,\"created\":%zu,\"updated\":%zu,\"unchanged\":%zu,\"deleted\":%zu}",
-                       ingest_body_ids(body), oc.total_created, oc.total_updated, oc.total_unchanged,
-                       oc.total_deleted);
+            ingest_body_take_response(body, out);
+            buf_printf(out, ",\"created\":%zu,\"updated\":%zu,\"unchanged\":%zu,\"deleted\":%zu}",
+                       oc.total_created, oc.total_updated, oc.total_unchanged, oc.total_deleted);
         } else {
             *status = 201;
-            buf_printf(out, "{\"ids\":%s}", ingest_body_ids(body));
+            ingest_body_take_response(body, out);
+            buf_addc(out, '}');
         }
     } else if (s == BATCH_HELD) {
         *status = 202;
