@@ -121,7 +121,7 @@ def hub(tmp_path_factory):
     assert r.status_code == 201, r.text
     srv.body = Body(srv.sid, BODY_MB)
     yield srv
-    srv.stop()
+    assert srv.stop() == 0, srv.log()
 
 
 def test_invalid_last_record_writes_nothing(hub):
@@ -217,4 +217,5 @@ def test_kill_during_large_batch_leaves_nothing(tmp_path):
         assert r.status_code == 201, r.text[:2000]
         assert _count(srv.db, "SELECT count(*) FROM entity WHERE source='sis'") == len(body.texts) + 1
     finally:
-        srv.stop()
+        rc = srv.stop()
+    assert rc == 0, srv.log()
