@@ -173,7 +173,8 @@ def test_large_body_is_written_in_little_memory(hub):
           "%.1f MB when idle" % (b.size >> 20, len(b.texts), took, len(b.texts) / took, peak / 2**20,
                                  peak / b.size, hub.idle_peak / 2**20))
     if not SANITIZED:
-        assert peak < PEAK_BOUND * b.size, "peak RSS %d bytes for a body of %d" % (peak, b.size)
+        if b.size >= 100 * 2**20:  # below, the idle server's own 20 MB dominate
+            assert peak < PEAK_BOUND * b.size, "peak RSS %d bytes for a body of %d" % (peak, b.size)
         assert peak - hub.idle_peak < GROWTH_BOUND * b.size, \
             "peak RSS grew by %d bytes for a body of %d" % (peak - hub.idle_peak, b.size)
 
