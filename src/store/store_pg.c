@@ -469,13 +469,7 @@ static void pg_close(store *st)
 static int pg_begin(store *st)
 {
     st->pipe_err = 0;
-    /* Plans for the write transaction's own tables, not the cached ones: a
-     * prepared statement's generic plan is made from the table's size
-     * when it was cached, so a first large batch into a small store looked
-     * up every id by a sequential scan of a table it was filling, a batch
-     * of 100 000 persons taking an hour instead of a minute. */
-    if (pg_exec(st, "BEGIN; SET LOCAL plan_cache_mode = force_custom_plan; "
-                    "SELECT pg_advisory_xact_lock(" LOCK_WRITE ")"))
+    if (pg_exec(st, "BEGIN; SELECT pg_advisory_xact_lock(" LOCK_WRITE ")"))
         return STORE_ERR;
     st->in_tx = 1;
     return STORE_OK;
