@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
@@ -43,6 +44,7 @@
 
 #define MAX_BODY (1024 * 1024)
 #define STOP_GRACE_MS 15000
+#define LARGE_BODY_TRIM (8u * 1024 * 1024)
 
 typedef struct server {
     const server_opts *o;
@@ -124,6 +126,12 @@ static void completed(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_
     ingest_body_free(cn->ib);
     if (cn->ingest_auth == STORE_OK)
         source_rec_free(&cn->src);
+    /* A large push freed tens of megabytes (its ids, its write's page
+     * cache) into this worker's malloc arena, where glibc keeps them; the
+     * next large push may run on another worker, so without giving them
+     * back the peaks of all workers would add up. */
+    if (cn->received >= LARGE_BODY_TRIM)
+        malloc_trim(0);
     free(cn);
     *ctx = NULL;
     atomic_fetch_sub(&s->inflight, 1);
