@@ -22,10 +22,15 @@ import requests
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 CACHE = os.path.join(BENCH, "cache")
-# reference order (what a source batch computes from the model): referenced kinds first
-KINDS = ["organisations", "syllabuses", "programmes", "persons", "placements", "duties", "groups", "studyplans",
-         "schoolUnitOfferings", "activities", "rooms", "resources", "absences", "attendances", "grades"]
+# reference order (what a source batch computes from the model, batch_kind_order): referenced kinds
+# first, so that each push batch refers only to what is stored; every kind the demo makes
+KINDS = ["organisations", "syllabuses", "programmes", "persons", "groups", "placements", "duties", "studyplans",
+         "schoolUnitOfferings", "activities", "resources", "rooms", "calendarEvents", "attendances",
+         "attendanceEvents", "attendanceSchedule", "absences", "grades"]
 BATCH = 10000
+# the windows some lists require on their first page (docs/api.md)
+FIRST_PAGE = {"calendarEvents": {"startTime.onOrAfter": "1900-01-01T00:00:00Z",
+                                 "startTime.onOrBefore": "2999-12-31T00:00:00Z"}}
 
 
 def free_port():
@@ -60,6 +65,13 @@ def serve(binary, db, tmp, ingest=False):
     raise SystemExit("serve did not start")
 
 
+def cpu_seconds(pid):
+    """User and system CPU time of a process so far."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stop(p):
     p.send_signal(signal.SIGTERM)
     p.wait(timeout=60)
@@ -73,10 +85,10 @@ def export(port, key, tmp):
     for k in KINDS:
         data, token = [], None
         for _ in range(1000000):
-            params = {"pageToken": token} if token else {"limit": 1000}
+            params = {"pageToken": token} if token else dict({"limit": 1000}, **FIRST_PAGE.get(k, {}))
             r = s.get("http://127.0.0.1:%d/v2.0/%s" % (port, k), params=params, timeout=300)
             if r.status_code != 200:
-                break
+                raise SystemExit("export %s: %d %s" % (k, r.status_code, r.text[:500]))
             body = r.json()
             for x in body["data"]:
                 x.pop("meta", None)
@@ -128,7 +140,7 @@ def main():
         q, _, iport = serve(binary, db, tmp, ingest=True)
         s = requests.Session()
         s.headers.update({"Authorization": "Bearer " + cred, "Content-Type": "application/json"})
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_seconds(q.pid)
         for path in paths:
             k = os.path.basename(path)[:-5]
             with open(path) as f:
@@ -138,9 +150,10 @@ def main():
                 r = s.post("http://127.0.0.1:%d/%s" % (iport, k), data=body, timeout=3600)
                 if r.status_code != 201:
                     raise SystemExit("push %s: %d %s" % (k, r.status_code, r.text[:2000]))
-        R["push"] = (n, time.perf_counter() - t0)
+        R["push"] = (n, time.perf_counter() - t0, cpu_seconds(q.pid) - c0)
         stop(q)
-        print("  push API:    %d entities in %.1f s: %.0f entities/s" % (n, R["push"][1], n / R["push"][1]))
+        print("  push API:    %d entities in %.1f s: %.0f entities/s (the server used %.1f s of CPU)" %
+              (n, R["push"][1], n / R["push"][1], R["push"][2]))
 
         # 3. pull: full, then incremental after 1 % of the persons changed upstream
         db = os.path.join(tmp, "pull.db")
@@ -172,8 +185,8 @@ def main():
         f.write("| what | figure | target |\n|---|---|---|\n")
         f.write("| file import (%d entities, one transaction) | %.0f entities/s | ≥ 50 000 |\n"
                 % (R["import"][0], R["import"][0] / R["import"][1]))
-        f.write("| push ingest API (batches of %d) | %.0f entities/s | ≥ 20 000 |\n"
-                % (BATCH, R["push"][0] / R["push"][1]))
+        f.write("| push ingest API (batches of %d) | %.0f entities/s (server CPU: %.0f entities per CPU second) | ≥ 20 000 |\n"
+                % (BATCH, R["push"][0] / R["push"][1], R["push"][0] / R["push"][2]))
         f.write("| pull, full walk | %.1f s, %d requests | |\n" % R["pull_full"])
         f.write("| pull, incremental after %d persons (1 %%) changed | %.1f s, %d requests | grows with the changes |\n"
                 % (R["pull_incr"][2], R["pull_incr"][0], R["pull_incr"][1]))

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
@@ -43,6 +44,7 @@
 
 #define MAX_BODY (1024 * 1024)
 #define STOP_GRACE_MS 15000
+#define LARGE_BODY_TRIM (8u * 1024 * 1024)
 
 typedef struct server {
     const server_opts *o;
@@ -63,6 +65,12 @@ typedef struct conn {
     int too_large;
     int headers_seen; /* libmicrohttpd calls once for the headers before any body */
     int64_t started;
+    size_t received;  /* body bytes so far, kept or not */
+    /* The ingest listener authenticates on the headers, so that only a
+     * push source's body is parsed (as it arrives, into ib). */
+    int ingest_auth;  /* STORE_OK, STORE_NOTFOUND, STORE_ERR; -2 = no store */
+    source_rec src;   /* when ingest_auth is STORE_OK */
+    ingest_body *ib;
 } conn;
 
 /* Each worker thread's store connection, closed when the thread ends. */
@@ -115,6 +123,15 @@ static void completed(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_
         return;
     free(cn->uri);
     buf_free(&cn->body);
+    ingest_body_free(cn->ib);
+    if (cn->ingest_auth == STORE_OK)
+        source_rec_free(&cn->src);
+    /* A large push freed tens of megabytes (its ids, its write's page
+     * cache) into this worker's malloc arena, where glibc keeps them; the
+     * next large push may run on another worker, so without giving them
+     * back the peaks of all workers would add up. */
+    if (cn->received >= LARGE_BODY_TRIM)
+        malloc_trim(0);
     free(cn);
     *ctx = NULL;
     atomic_fetch_sub(&s->inflight, 1);
@@ -492,16 +509,26 @@ static enum MHD_Result serve_export(server *s, struct MHD_Connection *c, conn *c
     return mrc;
 }
 
+/* The headers of an ingest request: its credential, and a parser for its
+ * body when the source may send one to this route. */
+static void ingest_headers(server *s, struct MHD_Connection *c, conn *cn, const char *method, const char *url)
+{
+    store *st = thread_store(s);
+    const char *key = bearer(c);
+    cn->ingest_auth = !st ? -2 : key ? sources_auth(st, key, &cn->src) : STORE_NOTFOUND;
+    if (cn->ingest_auth == STORE_OK && !ingest_body_route(method, url))
+        cn->ib = ingest_body_new(method, url);
+}
+
 /* The push ingest API: a push source's bearer credential, then one batch. */
 static enum MHD_Result serve_ingest(server *s, struct MHD_Connection *c, conn *cn, const char *method,
                                     const char *url)
 {
     store *st = thread_store(s);
-    if (!st)
+    if (!st || cn->ingest_auth == -2)
         return send_error(c, 503, E_INTERNAL, "the store cannot be opened; see the server log", NULL);
     const char *key = bearer(c);
-    source_rec src;
-    int rc = key ? sources_auth(st, key, &src) : STORE_NOTFOUND;
+    int rc = cn->ingest_auth;
     if (rc == STORE_ERR)
         return send_error(c, 500, E_INTERNAL, "checking the credentials failed; see the server log", NULL);
     if (rc != STORE_OK) /* the reference answers 403 to a missing or wrong credential */
@@ -510,9 +537,9 @@ static enum MHD_Result serve_ingest(server *s, struct MHD_Connection *c, conn *c
                           NULL);
     response rs = { .status = 200 };
     buf_init(&rs.body);
-    ingestapi_handle(st, &src, method, url, cn->body.data, cn->body.len, &rs.status, &rs.body, &rs.allow);
-    log_msg(rs.status >= 500 ? LOG_ERR : LOG_DEBUG, "ingest %s %s -> %d (source %s)", method, url, rs.status, src.name);
-    source_rec_free(&src);
+    ingestapi_handle(st, &cn->src, method, url, cn->ib, &rs.status, &rs.body, &rs.allow);
+    log_msg(rs.status >= 500 ? LOG_ERR : LOG_DEBUG, "ingest %s %s -> %d (source %s)", method, url, rs.status,
+            cn->src.name);
     return send_buf(c, rs.status, &rs.body, rs.allow, NULL);
 }
 
@@ -536,12 +563,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             snprintf(msg, sizeof msg, "the request body is larger than the limit of %zu bytes", s->max_body);
             return send_error(c, 413, E_BODY_TOO_LARGE, msg, NULL);
         }
+        if (s->ingest && strcmp(url, "/health"))
+            ingest_headers(s, c, cn, method, url);
         return MHD_YES;
     }
     if (*upload_size) {
-        if (cn->body.len + *upload_size > s->max_body)
+        /* Over the limit (a body without Content-Length): the rest is
+         * read and dropped, and what was parsed is let go at once. */
+        cn->received += *upload_size;
+        if (cn->received > s->max_body) {
             cn->too_large = 1;
-        else
+            ingest_body_free(cn->ib);
+            cn->ib = NULL;
+            buf_free(&cn->body);
+        } else if (cn->ib)
+            ingest_body_feed(cn->ib, upload, *upload_size);
+        else if (!s->ingest || !strcmp(url, "/health"))
             buf_add(&cn->body, upload, *upload_size);
         *upload_size = 0;
         return MHD_YES;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ingest/validate.h"
+#include "ingest/write.h"
 #include "model/model.h"
 #include "util/buf.h"
 #include "util/timefmt.h"
@@ -69,13 +70,14 @@ static void store_problem(store *st, ingest_result *res)
 /* Serialises the canonical entity with meta right after its id. The
  * validator puts id first and ids are plain UUIDs, so meta is spliced into
  * the text instead of copying every field into a new object. */
-static char *with_meta(json_t *canon, int64_t created, int64_t modified)
+static char *with_meta(json_t *canon, const char *text, int64_t created, int64_t modified)
 {
     char c[TIME_CANON_LEN], m[TIME_CANON_LEN], head[64];
     time_format_ms(created, c);
     time_format_ms(modified, m);
     const char *id = json_string_value(json_object_get(canon, "id"));
-    char *body = json_dumps(canon, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *own = text ? NULL : json_dumps(canon, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    const char *body = text ? text : own;
     if (!body)
         abort(); /* out of memory, as xmalloc */
     int hl = snprintf(head, sizeof head, "{\"id\":\"%s\"", id ? id : "");
@@ -88,14 +90,14 @@ static char *with_meta(json_t *canon, int64_t created, int64_t modified)
         if (body[1] != '}')
             buf_addc(&b, ',');
         buf_adds(&b, body + 1);
-        free(body);
+        free(own);
         return buf_steal(&b);
     }
     buf_reserve(&b, strlen(body) + 96);
     buf_add(&b, head, (size_t)hl);
     buf_printf(&b, ",\"meta\":{\"created\":\"%s\",\"modified\":\"%s\"}", c, m);
     buf_adds(&b, body + hl);
-    free(body);
+    free(own);
     return buf_steal(&b);
 }
 
@@ -150,10 +152,8 @@ static int foreign(const store_meta *m, int kind, long index, const char *id, co
     return 1;
 }
 
-/* Writes one canonical record; counts it as created, updated or unchanged.
- * 1 when another source owns it (a problem, nothing written). */
-static int write_one(store *st, int kind, json_t *canon, long index, const ingest_opts *o, int64_t at,
-                     ingest_result *res)
+int ingest_write_one(store *st, int kind, json_t *canon, const char *text, long index, const ingest_opts *o,
+                     int64_t at, ingest_result *res)
 {
     const char *id = json_string_value(json_object_get(canon, "id"));
     store_meta old;
@@ -170,7 +170,7 @@ static int write_one(store *st, int kind, json_t *canon, long index, const inges
     if (!is_new) {
         /* Same content with the old meta means nothing visible changed:
          * keep meta.modified and tell nobody. */
-        char *json = with_meta(canon, old.created, old.modified);
+        char *json = with_meta(canon, text, old.created, old.modified);
         int same = !strcmp(json, old.json);
         free(json);
         rc = same ? 0 : old_rows(kind, &old, &before);
@@ -187,7 +187,7 @@ static int write_one(store *st, int kind, json_t *canon, long index, const inges
         }
     }
     int64_t created = is_new ? at : old.created;
-    char *json = with_meta(canon, created, at);
+    char *json = with_meta(canon, text, created, at);
     entity_rows rows;
     rows_build(kind, canon, at, &rows);
     rc = store_entity_put(st, kind, id, json, &rows, is_new ? NULL : &before, created, at, source_of(o));
@@ -263,7 +263,7 @@ int ingest_batch(store *st, int kind, json_t *records, const ingest_opts *o, ing
     if (res->nproblems)
         goto out;
     for (size_t i = 0; i < n; i++) {
-        int w = write_one(st, kind, canon[i], (long)i, o, at, res);
+        int w = ingest_write_one(st, kind, canon[i], NULL, (long)i, o, at, res);
         if (w < 0) {
             if (!res->nproblems)
                 store_problem(st, res);

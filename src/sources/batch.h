@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "ingest/ingest.h"
+#include "ingest/stream.h"
 #include "sources/sources.h"
 
 enum { BATCH_APPLIED = 0, BATCH_HELD = 1, BATCH_REJECTED = 2, BATCH_FAILED = 3 };
@@ -54,6 +55,13 @@ void batch_outcome_free(batch_outcome *o);
  * problems of a rejected or failed batch are in res. */
 int batch_apply(store *st, const source_rec *src, json_t *batch, const batch_opts *o, batch_outcome *out,
                 ingest_result *res);
+
+/* As batch_apply, with the records of some kinds in streams (the push
+ * API): streams[k], when not NULL, holds the upserts of kind k, and the
+ * batch's "upsert" names the kind with an empty array (in the order the
+ * kinds came). A held batch stores the streamed records with it. */
+int batch_apply_streams(store *st, const source_rec *src, json_t *batch, ingest_stream *const streams[K__COUNT],
+                        const batch_opts *o, batch_outcome *out, ingest_result *res);
 
 /* The kinds in the order a batch writes them (referenced kinds first). */
 const int *batch_kind_order(void);

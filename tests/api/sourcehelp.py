@@ -55,11 +55,15 @@ class IngestServer:
             self.cli.run("migrate", "--db", self.db, "--create")
         self.api_key = json.loads(self.cli.run("client", "add", "--db", self.db, "reader", "--full-access",
                                                "--json").stdout)["key"]
+        return self.restart()
+
+    def restart(self):
+        """Serves the store again (after stop() or a kill), on new ports."""
         self.port, self.iport = free_port(), free_port()
         self.base = "http://127.0.0.1:%d/v2.0" % self.port
         self.ibase = "http://127.0.0.1:%d" % self.iport
         self.log_path = os.path.join(self.workdir, "serve.log")
-        self._log = open(self.log_path, "wb")
+        self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [self.binary, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port,
              "--ingest-listen", "127.0.0.1:%d" % self.iport, "--ingest-max-body", str(self.max_body)] +

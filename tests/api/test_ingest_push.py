@@ -244,6 +244,24 @@ def test_body_over_the_limit_is_413(hub):
     assert r.json()["code"] == "BODY_TOO_LARGE"
 
 
+def test_chunked_body_over_the_limit_is_413(hub):
+    """Without Content-Length the limit is found while reading: 413 all the
+    same, and nothing of what was read before is written."""
+    ids = [u() for _ in range(MAX_BODY // 1000 + 10)]
+
+    def chunks():
+        yield b'{"organisations": ['
+        for n, i in enumerate(ids):
+            yield (b"," if n else b"") + json.dumps(school(i, displayName="x" * 1000)).encode()
+        yield b"]}"
+
+    r = hub.http.post(hub.ibase + "/organisations", data=chunks(),
+                      headers={"Authorization": "Bearer " + hub.key, "Content-Type": "application/json"}, timeout=60)
+    assert r.status_code == 413, r.text
+    assert r.json()["code"] == "BODY_TOO_LARGE" and str(MAX_BODY) in r.json()["message"], r.text
+    assert hub.get("/organisations/" + ids[0]).status_code == 404
+
+
 # --- routes and credentials ----------------------------------------------------------
 
 def test_unknown_path_and_method(hub):

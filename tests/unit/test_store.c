@@ -8,6 +8,7 @@
 #include "access/access.h"
 #include "api/query_parse.h"
 #include "ingest/ingest.h"
+#include "ingest/stream.h"
 #include "store/migrations.h"
 #include "store/migrations_pg.h"
 #include "store/store.h"
@@ -1213,6 +1214,78 @@ static void test_raw_sql(void **state)
     assert_int_equal(store_entity_exists(f->st, K_PERSON, TU_UUID1), STORE_NOTFOUND);
 }
 
+/* ---- ingest streams give what ingest_batch gives */
+
+/* The batch through a stream (rolled back), then through ingest_batch (its
+ * own transaction): the same return, counts and problems, in order. */
+static int stream_vs_batch(fixture *f, json_t *batch, const char *source)
+{
+    ingest_stream *s = ingest_stream_new(K_ORGANISATION);
+    assert_non_null(s);
+    size_t i;
+    json_t *r;
+    json_array_foreach(batch, i, r)
+        assert_int_equal(ingest_stream_add(s, r), 0);
+    assert_int_equal(ingest_stream_count(s), json_array_size(batch));
+    ingest_result *sr = calloc(1, sizeof *sr);
+    int64_t at = T("2024-03-01T00:00:00Z");
+    ingest_opts so = { .at_ms = at, .source = source, .in_txn = 1 };
+    assert_int_equal(store_begin(f->st), 0);
+    int src = ingest_stream_apply(f->st, s, &so, sr);
+    store_rollback(f->st);
+    ingest_stream_free(s);
+    ingest_opts bo = { .at_ms = at, .source = source };
+    int brc = ingest_batch(f->st, K_ORGANISATION, batch, &bo, f->res);
+    assert_int_equal(src, brc);
+    assert_int_equal(sr->created, f->res->created);
+    assert_int_equal(sr->updated, f->res->updated);
+    assert_int_equal(sr->unchanged, f->res->unchanged);
+    assert_int_equal(sr->nproblems, f->res->nproblems);
+    assert_int_equal(sr->nconflicts, f->res->nconflicts);
+    for (size_t p = 0; p < sr->nproblems && p < INGEST_MAX_ERRORS; p++) {
+        assert_int_equal(sr->problems[p].index, f->res->problems[p].index);
+        assert_string_equal(sr->problems[p].id, f->res->problems[p].id);
+        assert_string_equal(sr->problems[p].field, f->res->problems[p].field);
+        assert_string_equal(sr->problems[p].message, f->res->problems[p].message);
+    }
+    free(sr);
+    json_decref(batch);
+    return brc;
+}
+
+static void test_stream_matches_batch(void **state)
+{
+    fixture *f = *state;
+    /* a child before its parent, both new: references resolve within the batch */
+    assert_int_equal(stream_vs_batch(f, json_pack("[o,o,o]", org(ORG_A, "A", "Skolenhet", ORG_ROOT, NULL),
+                                                  org(ORG_ROOT, "Root", "Huvudman", NULL, NULL),
+                                                  org(ORG_B, "B", "Skolenhet", ORG_ROOT, NULL)), "test"), 0);
+    assert_int_equal(f->res->created, 3);
+    /* the same again: unchanged; one changed: updated */
+    assert_int_equal(stream_vs_batch(f, json_pack("[o,o]", org(ORG_A, "A", "Skolenhet", ORG_ROOT, NULL),
+                                                  org(ORG_B, "B2", "Skolenhet", ORG_ROOT, NULL)), "test"), 0);
+    assert_int_equal(f->res->unchanged, 1);
+    assert_int_equal(f->res->updated, 1);
+    /* invalid fields, a missing reference, an id twice, a reference to the
+     * invalid record: validation problems first, then references */
+    json_t *bad = org(ORG_C, "C", "Skolenhet", MISSING, NULL);
+    json_object_set_new(bad, "organisationType", json_string("Nope"));
+    assert_int_equal(stream_vs_batch(f, json_pack("[o,o,o,o,o]", org(ORG_A, "A", "Skolenhet", MISSING, NULL), bad,
+                                                  org(ORG_B, "B", "Skolenhet", ORG_C, NULL), json_integer(7),
+                                                  org(ORG_B, "B3", "Skolenhet", ORG_ROOT, NULL)), "test"), -1);
+    assert_true(f->res->nproblems >= 4);
+    /* another source's entities: every one listed, nothing written */
+    assert_int_equal(stream_vs_batch(f, json_pack("[o,o]", org(ORG_A, "A9", "Skolenhet", ORG_ROOT, NULL),
+                                                  org(ORG_B, "B9", "Skolenhet", ORG_ROOT, NULL)), "other"), -1);
+    assert_int_equal(f->res->nconflicts, 2);
+    /* more than INGEST_MAX_ERRORS problems: the same first ones and count */
+    json_t *many = json_array();
+    for (int n = 0; n < 150; n++)
+        json_array_append_new(many, json_pack("{ss}", "id", n % 2 ? "not-a-uuid" : MISSING));
+    assert_int_equal(stream_vs_batch(f, many, "test"), -1);
+    assert_true(f->res->nproblems > INGEST_MAX_ERRORS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1221,6 +1294,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_meta_modified, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delete_tombstone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ownership, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stream_matches_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keyset_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paging_with_filter, setup, teardown),

@@ -1,0 +1,24 @@
+/*
+ * The write of one validated record, shared by ingest_batch (records in
+ * memory) and ingest streams (records spooled to disk, ingest/stream.h).
+ * Internal to src/ingest.
+ */
+#ifndef SKOLNAV_INGEST_WRITE_H
+#define SKOLNAV_INGEST_WRITE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "ingest/ingest.h"
+
+/* Writes one canonical record (text: its JSON as json_dumps makes it,
+ * compact and in order, when the caller has it; else NULL) inside the caller's transaction and counts
+ * it in res as created, updated or unchanged (unchanged content keeps its
+ * meta and writes nothing). Returns 0; 1 when another source owns the
+ * entity (a problem naming the owner in res, res->nconflicts counted,
+ * nothing written); -1 when the store failed or the stored entity is
+ * damaged (a problem in res for the latter). */
+int ingest_write_one(store *st, int kind, json_t *canon, const char *text, long index, const ingest_opts *o,
+                     int64_t at, ingest_result *res);
+
+#endif
