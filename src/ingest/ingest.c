@@ -101,25 +101,40 @@ static char *with_meta(json_t *canon, const char *text, int64_t created, int64_t
     return buf_steal(&b);
 }
 
-static int check_refs(store *st, const ref_list *refs, const idset *batch, int kind, long index,
-                      const char *id, ingest_result *res)
+int ingest_check_refs(store *st, int kind, size_t n, const int *kinds, const char *const *ids,
+                      const char *const *wheres, int (*in_batch)(const void *batch, const char *id),
+                      const void *batch, long index, const char *id, ingest_result *res)
 {
     int bad = 0;
-    for (size_t i = 0; i < refs->n; i++) {
-        if (refs->kind[i] == kind && idset_has(batch, refs->id[i]))
+    for (size_t i = 0; i < n; i++) {
+        if (kinds[i] == kind && in_batch(batch, ids[i]))
             continue;
-        int rc = store_entity_exists(st, refs->kind[i], refs->id[i]);
+        int rc = store_entity_exists(st, kinds[i], ids[i]);
         if (rc == STORE_ERR) {
             store_problem(st, res);
             return -1;
         }
         if (rc == STORE_NOTFOUND) {
-            ingest_problem_add(res, index, id, refs->where[i], "refers to %s %s, which does not exist",
-                               model_kind(refs->kind[i])->name, refs->id[i]);
+            ingest_problem_add(res, index, id, wheres[i], "refers to %s %s, which does not exist",
+                               model_kind(kinds[i])->name, ids[i]);
             bad = 1;
         }
     }
-    return bad ? -1 : 0;
+    return bad;
+}
+
+static int in_idset(const void *batch, const char *id)
+{
+    return idset_has(batch, id);
+}
+
+static int check_refs(store *st, const ref_list *refs, const idset *batch, int kind, long index,
+                      const char *id, ingest_result *res)
+{
+    return ingest_check_refs(st, kind, refs->n, refs->kind, (const char *const *)refs->id,
+                             (const char *const *)refs->where, in_idset, batch, index, id, res)
+               ? -1
+               : 0;
 }
 
 /* The rows the stored JSON of an entity derives, which an update or a

@@ -282,28 +282,18 @@ static void store_problem(store *st, ingest_result *res)
     ingest_problem_add(res, -1, NULL, "", "the store failed: %s", store_errmsg(st));
 }
 
+static int in_stream(const void *batch, const char *id)
+{
+    return ingest_stream_has(batch, id);
+}
+
 /* The line's references as ingest_batch checks them: to a record of the
  * same kind in the stream, else to the store (which holds the kinds the
  * batch wrote before this one). 0 when all exist, 1 when some do not
  * (problems in res), -1 when the store failed. */
 static int check_refs(store *st, const ingest_stream *s, const spooled *sp, const char *id, ingest_result *res)
 {
-    int bad = 0;
-    for (size_t i = 0; i < sp->nrefs; i++) {
-        if (sp->kind[i] == s->kind && ingest_stream_has(s, sp->id[i]))
-            continue;
-        int rc = store_entity_exists(st, sp->kind[i], sp->id[i]);
-        if (rc == STORE_ERR) {
-            store_problem(st, res);
-            return -1;
-        }
-        if (rc == STORE_NOTFOUND) {
-            ingest_problem_add(res, sp->index, id, sp->where[i], "refers to %s %s, which does not exist",
-                               model_kind(sp->kind[i])->name, sp->id[i]);
-            bad = 1;
-        }
-    }
-    return bad;
+    return ingest_check_refs(st, s->kind, sp->nrefs, sp->kind, sp->id, sp->where, in_stream, s, sp->index, id, res);
 }
 
 static int rewind_spool(ingest_stream *s, ingest_result *res)

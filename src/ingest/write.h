@@ -21,4 +21,13 @@
 int ingest_write_one(store *st, int kind, json_t *canon, const char *text, long index, const ingest_opts *o,
                      int64_t at, ingest_result *res);
 
+/* Checks one record's references (kinds[i], ids[i], found at field path
+ * wheres[i]): one to a record of `kind` for which in_batch(batch, id) says
+ * the batch holds it passes, any other must exist in the store. Returns 0
+ * when all exist, 1 when some do not (a problem each in res), -1 when the
+ * store failed (its error in res). */
+int ingest_check_refs(store *st, int kind, size_t n, const int *kinds, const char *const *ids,
+                      const char *const *wheres, int (*in_batch)(const void *batch, const char *id),
+                      const void *batch, long index, const char *id, ingest_result *res);
+
 #endif
