@@ -270,7 +270,7 @@ int access_finish(access_view *av, store *st, const access_reqinfo *ri)
                 recent_hash(av, &journal, h);
             journal_it = !remember || !recent_seen(h, now);
         }
-        if (store_begin(st) || (rec && ri && write_request(av, st, ri, now)) ||
+        if (store_begin_append(st) || (rec && ri && write_request(av, st, ri, now)) ||
             (journal_it && write_ledger(av, st, now, &journal)) || (pseudos && access_pseudo_write(av, st)) ||
             store_commit(st)) {
             log_msg(LOG_ERR, "writing the disclosure ledger for client %s failed: %s", av->cl.id, store_errmsg(st));

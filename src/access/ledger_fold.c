@@ -73,6 +73,12 @@ typedef struct fold {
     size_t nslots;
     buf ids;         /* the persons, back to back */
     int64_t lo, hi;  /* the journal rows read */
+    /* The seqs read, as runs of consecutive numbers. Journal appends do
+     * not queue behind one another (store_begin_append), so a row can
+     * commit after rows with a higher seq were read; deleting "seq <= hi"
+     * would drop it unfolded. */
+    int64_t (*runs)[2];
+    size_t nruns, capruns;
 } fold;
 
 static void fold_free(fold *f)
@@ -85,8 +91,23 @@ static void fold_free(fold *f)
     strmap_free(&f->reader_ix, NULL);
     free(f->k);
     free(f->slots);
+    free(f->runs);
     buf_free(&f->ids);
     memset(f, 0, sizeof *f);
+}
+
+static void note_seq(fold *f, int64_t seq)
+{
+    if (f->nruns && f->runs[f->nruns - 1][1] + 1 == seq) {
+        f->runs[f->nruns - 1][1] = seq;
+        return;
+    }
+    if (f->nruns == f->capruns) {
+        f->capruns = f->capruns ? 2 * f->capruns : 16;
+        f->runs = xrealloc(f->runs, f->capruns * sizeof *f->runs);
+    }
+    f->runs[f->nruns][0] = f->runs[f->nruns][1] = seq;
+    f->nruns++;
 }
 
 static uint64_t key_hash(uint32_t reader, const char *p, size_t n)
@@ -270,6 +291,7 @@ static int read_journal(store *st, fold *f, int64_t stop)
             }
             f->lo = f->lo ? f->lo : seq;
             f->hi = seq;
+            note_seq(f, seq);
             rows++;
         }
         store_finalize(s);
@@ -503,6 +525,20 @@ static int batch_present(store *st, const fold *f)
     return rc;
 }
 
+/* Deletes the journal rows the batch read, and only those. */
+static int delete_read(store *st, const fold *f)
+{
+    store_stmt *s;
+    if (store_prepare(st, "DELETE FROM ledger_journal WHERE seq BETWEEN ? AND ?", &s))
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < f->nruns && !rc; i++)
+        rc = store_reset(s) || store_bind_int(s, 1, f->runs[i][0]) || store_bind_int(s, 2, f->runs[i][1]) ||
+             store_step(s) < 0;
+    store_finalize(s);
+    return rc ? -1 : 0;
+}
+
 /* Writes the batch: 0, 1 when another fold finished it first, -1. */
 static int write_batch(store *st, fold *f)
 {
@@ -518,12 +554,8 @@ static int write_batch(store *st, fold *f)
         int rc = present != 1;
         if (!rc)
             rc = pg ? upsert_keys_pg(st, f, i, end) : upsert_keys_sqlite(st, f, i, end);
-        if (!rc && end == f->n) {
-            store_stmt *s;
-            rc = store_prepare(st, "DELETE FROM ledger_journal WHERE seq <= ?", &s) || store_bind_int(s, 1, f->hi) ||
-                 store_step(s) < 0;
-            store_finalize(s);
-        }
+        if (!rc && end == f->n)
+            rc = delete_read(st, f);
         if (rc || store_commit(st)) {
             store_rollback(st);
             return present == 0 ? 1 : -1;

@@ -25,6 +25,7 @@ struct store_ops {
     const char *(*errmsg)(store *st);
     int (*schema_version)(store *st);
     int (*begin)(store *st);
+    int (*begin_append)(store *st);
     int (*commit)(store *st);
     void (*rollback)(store *st);
     int (*entity_meta)(store *st, int kind, const char *id, int want_json, store_meta *meta);

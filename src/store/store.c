@@ -194,6 +194,7 @@ const char *store_backend(store *st) { return ops(st)->name; }
 const char *store_errmsg(store *st) { return ops(st)->errmsg(st); }
 int store_schema_version(store *st) { return ops(st)->schema_version(st); }
 int store_begin(store *st) { return ops(st)->begin(st); }
+int store_begin_append(store *st) { return ops(st)->begin_append(st); }
 int store_commit(store *st) { return ops(st)->commit(st); }
 void store_rollback(store *st) { ops(st)->rollback(st); }
 int store_orgtree_rebuild(store *st) { return ops(st)->orgtree_rebuild(st); }

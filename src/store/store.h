@@ -46,6 +46,12 @@ int store_tune_bulk(store *st, long cache_mb);
 
 /* A write transaction. Readers never block on it (WAL). */
 int store_begin(store *st);
+/* A write transaction that only appends rows no one orders by commit (the
+ * request log, the ledger's journal, pseudonyms given out): on PostgreSQL
+ * it does not take the hub-wide writer lock store_begin takes, so that the
+ * requests of every node commit side by side and PostgreSQL flushes their
+ * commits together. On SQLite it is store_begin (one writer anyway). */
+int store_begin_append(store *st);
 int store_commit(store *st);
 void store_rollback(store *st);
 

@@ -14,6 +14,7 @@
  * checks cannot race another node's insert. Readers never wait for it.
  */
 #include <libpq-fe.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #define LOCK_WRITE "7593021002"
 #define PIPE_MAX 256               /* queued writes before their results are read */
 #define MAX_ARGS 12
+#define PLAN_CACHE 64              /* statements kept prepared per connection */
 
 struct store {
     store_head h; /* first: see backend.h */
@@ -36,6 +38,15 @@ struct store {
     int pipe_err;  /* a queued write failed (message in err) */
     int in_tx;     /* inside store_begin .. commit/rollback */
     char err[512];
+    /* The texts of store_prepare's statements, each prepared once on this
+     * connection under the name "c<serial>": parsing and planning a
+     * statement cost PostgreSQL more than running the short ones a request
+     * makes (the credential, the request log). Least recently used go. */
+    struct plan {
+        char *sql;
+        uint64_t hash, used, serial;
+    } plans[PLAN_CACHE];
+    uint64_t plan_clock, plan_serial;
 };
 
 struct store_stmt {
@@ -150,6 +161,15 @@ static int drain(store *st)
 
 static int prepare_all(store *st);
 
+/* A new session has none of the old one's prepared statements. */
+static void plans_forget(store *st)
+{
+    for (size_t i = 0; i < PLAN_CACHE; i++) {
+        free(st->plans[i].sql);
+        st->plans[i] = (struct plan){ 0 };
+    }
+}
+
 /* Before any statement whose result is needed now. A connection lost
  * between transactions (a restarted or failed-over server) is opened
  * again here, so one failed request is all a worker loses; inside a
@@ -162,6 +182,7 @@ static int ready(store *st)
         if (st->in_tx)
             return fail_conn(st, "the connection to PostgreSQL was lost");
         PQreset(st->conn);
+        plans_forget(st);
         if (PQstatus(st->conn) != CONNECTION_OK)
             return fail_conn(st, "reconnecting to PostgreSQL");
         PQsetClientEncoding(st->conn, "UTF8");
@@ -461,6 +482,7 @@ static void pg_close(store *st)
 {
     if (!st)
         return;
+    plans_forget(st);
     PQfinish(st->conn);
     free(st);
 }
@@ -471,6 +493,18 @@ static int pg_begin(store *st)
 {
     st->pipe_err = 0;
     if (pg_exec(st, "BEGIN; SELECT pg_advisory_xact_lock(" LOCK_WRITE ")"))
+        return STORE_ERR;
+    st->in_tx = 1;
+    return STORE_OK;
+}
+
+/* No advisory lock: an append's rows are found by key, never by commit
+ * order, so concurrent appends need not queue behind one another, nor
+ * behind an ingest holding the writer lock for seconds. */
+static int pg_begin_append(store *st)
+{
+    st->pipe_err = 0;
+    if (pg_exec(st, "BEGIN"))
         return STORE_ERR;
     st->in_tx = 1;
     return STORE_OK;
@@ -661,6 +695,51 @@ static int pg_orgtree_rebuild(store *st)
 
 /* Runs a built query; binary results keep sort keys (bytea) as raw bytes
  * and text as it is. NULL (with err set) on failure. */
+static uint64_t text_hash(const char *p)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    return h;
+}
+
+/* The name `sql` is prepared under on this connection, preparing it
+ * (and dropping the least recently used) when it is not: 0, or -1 with
+ * the error in st->err. */
+static int plan_name(store *st, const char *sql, int nparams, char name[24])
+{
+    uint64_t h = text_hash(sql);
+    struct plan *lru = &st->plans[0];
+    for (size_t i = 0; i < PLAN_CACHE; i++) {
+        struct plan *p = &st->plans[i];
+        if (p->sql && p->hash == h && !strcmp(p->sql, sql)) {
+            p->used = ++st->plan_clock;
+            snprintf(name, 24, "c%llu", (unsigned long long)p->serial);
+            return 0;
+        }
+        if (!p->sql || (lru->sql && p->used < lru->used))
+            lru = p;
+    }
+    if (lru->sql) {
+        char drop[48];
+        snprintf(drop, sizeof drop, "DEALLOCATE c%llu", (unsigned long long)lru->serial);
+        /* Inside a failed transaction this fails; the name is never used
+         * again (serials only grow), so the statement merely stays until
+         * the session ends. */
+        PQclear(PQexec(st->conn, drop));
+        free(lru->sql);
+        lru->sql = NULL;
+    }
+    uint64_t serial = ++st->plan_serial;
+    snprintf(name, 24, "c%llu", (unsigned long long)serial);
+    PGresult *r = PQprepare(st->conn, name, sql, nparams, NULL);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        return fail_res(st, "preparing a statement", r);
+    PQclear(r);
+    *lru = (struct plan){ .sql = xstrdup(sql), .hash = h, .used = ++st->plan_clock, .serial = serial };
+    return 0;
+}
+
 static PGresult *run_q(store *st, const sqlq *q, int binary)
 {
     if (ready(st))
@@ -682,11 +761,16 @@ static PGresult *run_q(store *st, const sqlq *q, int binary)
             fmt[i] = 1;
         }
     }
-    PGresult *r = PQexecParams(st->conn, q->sql.data, (int)n, NULL, v, len, fmt, binary);
+    char name[24];
+    PGresult *r = NULL;
+    if (plan_name(st, q->sql.data, (int)n, name) == 0)
+        r = PQexecPrepared(st->conn, name, (int)n, v, len, fmt, binary);
     free(v);
     free(len);
     free(fmt);
     free(num);
+    if (!r)
+        return NULL; /* plan_name said why */
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         fail_res(st, "running a query", r);
         return NULL;
@@ -924,9 +1008,11 @@ static int pg_step(store_stmt *s)
     if (!s->started) {
         if (ready(st))
             return -1;
+        char name[24];
+        if (plan_name(st, s->sql, s->nparams, name))
+            return -1;
         s->started = 1;
-        if (PQsendQueryParams(st->conn, s->sql, s->nparams, NULL, (const char *const *)s->vals, s->lens,
-                              s->fmts, 0) != 1 ||
+        if (PQsendQueryPrepared(st->conn, name, s->nparams, (const char *const *)s->vals, s->lens, s->fmts, 0) != 1 ||
             PQsetSingleRowMode(st->conn) != 1) {
             fail_conn(st, "running a statement");
             finish(s);
@@ -1019,6 +1105,7 @@ static const store_ops pg_ops = {
     .errmsg = pg_errmsg,
     .schema_version = pg_schema_version,
     .begin = pg_begin,
+    .begin_append = pg_begin_append,
     .commit = pg_commit,
     .rollback = pg_rollback,
     .entity_meta = pg_entity_meta,

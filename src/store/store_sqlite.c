@@ -740,6 +740,7 @@ static const store_ops sqlite_ops = {
     .errmsg = sq_errmsg,
     .schema_version = sq_schema_version,
     .begin = sq_begin,
+    .begin_append = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
     .entity_meta = sq_entity_meta,
