@@ -248,6 +248,19 @@ static const char *const sqlite_migrations[] = {
     "CREATE VIEW ledger_pending AS SELECT j.client AS client, j.channel AS channel, p.value AS person,"
     "  CAST(g.key AS INTEGER) AS cats, j.at AS at FROM ledger_journal j, json_each(j.persons) g,"
     "  json_each(g.value) p;",
+    /* 13: the person's entity key (peid) in prel, so that a school's
+     * relation set is read as entity keys in arrival order: a page of
+     * /persons?relationship.* no longer looks every candidate person up by
+     * id to learn its eid. peid is the eid of the person entity (kind 1)
+     * named by prel.person, NULL while no such person is stored; the store
+     * resolves it when it writes a row and sets it again when the person
+     * is created or deleted (store_sqlite.c fix_peid). prel_org takes the
+     * place of (type, org, person) and still covers person, which the
+     * access scope's sets read; no index more to write on ingest. */
+    "DROP INDEX prel_org;"
+    "ALTER TABLE prel ADD COLUMN peid INTEGER;"
+    "UPDATE prel SET peid=(SELECT e.eid FROM entity e WHERE e.kind=1 AND e.id=prel.person);"
+    "CREATE INDEX prel_org ON prel(type, org, peid, person);",
 };
 
 #endif

@@ -208,6 +208,11 @@ static const char *const pg_migrations[] = {
     "CREATE VIEW ledger_pending AS SELECT j.client, j.channel, p.value COLLATE \"C\" AS person,"
     "  g.key::bigint AS cats, j.at FROM ledger_journal j, jsonb_each(j.persons::jsonb) g,"
     "  jsonb_array_elements_text(g.value) p",
+    /* 13: the person's entity key (peid) in prel, as in migrations.h. */
+    "DROP INDEX prel_org;"
+    "ALTER TABLE prel ADD COLUMN peid bigint;"
+    "UPDATE prel p SET peid=e.eid FROM entity e WHERE e.kind=1 AND e.id=p.person;"
+    "CREATE INDEX prel_org ON prel(type, org, peid, person)",
 };
 
 /* Dropped before pg_tables: the view ledger (12) goes with them, so that

@@ -69,6 +69,11 @@ static void add(sqlq *s, const char *text)
     buf_adds(&s->sql, text);
 }
 
+static int is_rel(query_op op)
+{
+    return op >= Q_REL_TYPE && op <= Q_REL_END_GE;
+}
+
 static void values_list(sqlq *s, char *const *v, size_t n)
 {
     add(s, "(");
@@ -242,12 +247,26 @@ static void rel_org(sqlq *s, const query *q, const char *r)
     tree_of(s, o->v, o->n);
 }
 
+/* " AND <r>.peid > from" on a set's rows when a page in arrival order
+ * starts after a cursor: the set then holds the persons still to come
+ * only, read from prel_org's (type, org, peid) range. */
+static void rel_after(sqlq *s, const char *r)
+{
+    if (!s->eid_from)
+        return;
+    buf_printf(&s->sql, " AND %s.peid > ", r);
+    sqlq_int(s, s->eid_from);
+}
+
 /* The persons with one relation type of GET /persons relationship.*
  * (DIGEST §3.2, §9 #34): members of one compound SELECT (no parentheses).
- * With `person` (an outer column), only that person's relations: a check
- * of one row through prel's (person, type) index (SQLite only: named,
- * because without statistics SQLite prefers the covering (type, org)
- * index and probes it once per organisation of the filter). */
+ * As a set, their entity keys (prel.peid, migration 13), which a page in
+ * arrival order is chosen from without looking the persons up by id.
+ * With `person` (an outer column holding an id), only that person's
+ * relations: a check of one row through prel's (person, type) index
+ * (SQLite only: named, because without statistics SQLite prefers the
+ * covering (type, org) index and probes it once per organisation of the
+ * filter). */
 static void rel_one(sqlq *s, const query *q, const char *type, const char *person)
 {
     if (!strncmp(type, "responsibleFor.", 15)) {
@@ -261,28 +280,34 @@ static void rel_one(sqlq *s, const query *q, const char *type, const char *perso
             buf_printf(&s->sql, "SELECT g.person FROM prel g INDEXED BY prel_person %s prel r INDEXED BY prel_person"
                                 " ON r.person=g.org AND r.type=", join);
         else
-            buf_printf(&s->sql, "SELECT g.person FROM prel r %s prel g ON g.org=r.person AND r.type=", join);
+            buf_printf(&s->sql, "SELECT g.peid FROM prel r %s prel g ON g.org=r.person AND r.type=", join);
         sqlq_text(s, child);
         add(s, " WHERE g.type='responsibleFor'");
         if (person)
             buf_printf(&s->sql, " AND g.person=%s", person);
+        else
+            rel_after(s, "g");
         rel_org(s, q, "r");
         rel_dates(s, q, "r");
         return;
     }
-    add(s, person ? "SELECT r.person FROM prel r INDEXED BY prel_person WHERE r.type=" : "SELECT r.person FROM prel r WHERE r.type=");
+    add(s, person ? "SELECT r.person FROM prel r INDEXED BY prel_person WHERE r.type=" : "SELECT r.peid FROM prel r WHERE r.type=");
     sqlq_text(s, type);
     if (person)
         buf_printf(&s->sql, " AND r.person=%s", person);
     rel_org(s, q, "r");
+    if (!person)
+        rel_after(s, "r");
     rel_dates(s, q, "r");
     if (!strcmp(type, "groupMembership")) {
         /* Staff relate to a group through their duty's assignment roles; the
          * organisation is the group's. */
         add(s, person ? " UNION ALL SELECT r.person FROM prel r INDEXED BY prel_person WHERE r.type='assignmentRole'"
-                      : " UNION ALL SELECT r.person FROM prel r WHERE r.type='assignmentRole'");
+                      : " UNION ALL SELECT r.peid FROM prel r WHERE r.type='assignmentRole'");
         if (person)
             buf_printf(&s->sql, " AND r.person=%s", person);
+        else
+            rel_after(s, "r");
         const query_filter *o = query_find(q, Q_REL_ORG);
         if (o) {
             buf_printf(&s->sql, " AND r.org IN (SELECT gi.id FROM idx gi WHERE gi.kind=%d AND gi.key='organisation' AND gi.value IN ", K_GROUP);
@@ -294,8 +319,8 @@ static void rel_one(sqlq *s, const query *q, const char *type, const char *perso
 }
 
 /* Every relation type asked for as one compound SELECT in parentheses: a
- * set the planner can drive a page from (an OR of sets is not), or with
- * `person` the check of one person. */
+ * set of entity keys the planner can drive a page from (an OR of sets is
+ * not), or with `person` the check of one person. */
 static void rel_select(sqlq *s, const query *q, const char *person)
 {
     static const char *const all[] = { "enrolment", "duty", "placement.child", "placement.owner",
@@ -315,15 +340,11 @@ static void rel_select(sqlq *s, const query *q, const char *person)
     add(s, ")");
 }
 
-static int is_rel(query_op op)
-{
-    return op >= Q_REL_TYPE && op <= Q_REL_END_GE;
-}
-
 /* Renders the set of ids a filter admits, in parentheses, and returns 1;
  * returns 0 (rendering nothing) for a filter that is not a set of ids.
  * identifier.* and relationship.* render once for all their parameters
- * (*done), as one set; their other parameters are 1=1. */
+ * (*done), as one set; their other parameters are 1=1. relationship.*'s
+ * set is of entity keys (eid), the others' of ids. */
 static int filter_set(sqlq *s, const query *q, const query_filter *f, int *rel_done, int *ident_done)
 {
     int kind = q->kind->id;
@@ -367,13 +388,18 @@ static int filter_pred(sqlq *s, const query *q, const query_filter *f, int drive
 {
     int kind = q->kind->id;
     const param *p = f->p;
-    if (is_rel(p->op) && !s->dollar && !drives && !*rel_done) {
-        /* A page read in key order checks each person (a set of all the
-         * persons a municipality's organisation relates to would be
-         * built again for every page). */
+    if (is_rel(p->op) && !*rel_done) {
         *rel_done = 1;
-        add(s, "EXISTS ");
-        rel_select(s, q, "e.id");
+        if (!s->dollar && !drives) {
+            /* A page read in key order checks each person (a set of all
+             * the persons a municipality's organisation relates to would
+             * be built again for every page). */
+            add(s, "EXISTS ");
+            rel_select(s, q, "e.id");
+        } else {
+            add(s, "e.eid IN ");
+            rel_select(s, q, NULL);
+        }
         return 0;
     }
     size_t at = s->sql.len;
@@ -430,6 +456,8 @@ static int list_source(const query *q, sqlq *s)
         if (q->has_cursor && cursor_int(q->cur_v, q->cur_vlen, 0, &from))
             return -1;
         s->sortv = SORTV_EID;
+        if (q->has_cursor)
+            s->eid_from = from;
         /* Driven from a set, the page's keys are chosen first and only its
          * rows read whole: sorting every candidate's JSON cost a fifth of
          * the query. */
@@ -440,8 +468,11 @@ static int list_source(const query *q, sqlq *s)
         sqlq_int(s, EID_BASE(kind + 1));
         /* The range implies the kind; PostgreSQL's planner needs it said to
          * join a filter's ids through (kind, id). SQLite's would take it
-         * as a reason to leave the range scan. */
-        if (s->dollar || s->drive)
+         * as a reason to leave the range scan, which a set of ids wants;
+         * a set of keys (relationship.*) does not: with the kind said,
+         * SQLite read the kind's (kind, modified) index instead of
+         * looking the keys up. */
+        if (s->dollar || (s->drive && !is_rel(q->f[s->drive - 1].p->op)))
             buf_printf(&s->sql, " AND e.kind=%d", kind);
         return 0;
     }

@@ -47,6 +47,8 @@ typedef struct sqlq {
     sortv_kind sortv; /* set by sql_list */
     int drive;        /* SQLite: 1 + the index of the filter whose set of ids a page in
                        * arrival order is read through; 0: the range scan of the kind */
+    int64_t eid_from; /* set by sql_list: the eid a page in arrival order starts after (0: the
+                       * first page), which relationship.*'s set is bounded by too */
 } sqlq;
 
 void sqlq_init(sqlq *s, int dollar);

@@ -15,7 +15,7 @@ static const struct {
     { "entity", "eid, kind, id, json, display, created, modified, pstart, pend, source", "iittttiitt" },
     { "idx", "kind, key, value, id", "ittt" },
     { "sortidx", "kind, skey, v, id", "itbt" },
-    { "prel", "person, type, org, pstart, pend, skind, sid", "tttttit" },
+    { "prel", "person, type, org, pstart, pend, skind, sid, peid", "tttttiti" },
     { "orgtree", "anc, des", "tt" },
     { "changes", "seq, kind, id, op, at", "iitti" },
     { "tombstone", "seq, kind, id, at", "iiti" },

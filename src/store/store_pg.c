@@ -391,9 +391,12 @@ static const struct { const char *name, *sql; } statements[] = {
     { "del_idx", "DELETE FROM idx WHERE kind=$1 AND id=$2 AND key=$3 AND value=$4" },
     { "del_sort", "DELETE FROM sortidx WHERE kind=$1 AND id=$2 AND skey=$3 AND v=$4" },
     { "del_prel", "DELETE FROM prel WHERE skind=$1 AND sid=$2 AND type=$3 AND org=$4 AND person=$5" },
+    /* prel.peid: see migrations.h 13 and store_sqlite.c fix_peid. */
+    { "fix_peid", "UPDATE prel SET peid=(SELECT eid FROM entity WHERE kind=1 AND id=$1) WHERE person=$1" },
     { "ins_idx", "INSERT INTO idx(kind,id,key,value) VALUES($1,$2,$3,$4) ON CONFLICT DO NOTHING" },
     { "ins_sort", "INSERT INTO sortidx(kind,id,skey,v) VALUES($1,$2,$3,$4) ON CONFLICT DO NOTHING" },
-    { "ins_prel", "INSERT INTO prel(skind,sid,type,org,person,pstart,pend) VALUES($1,$2,$3,$4,$5,$6,$7)" },
+    { "ins_prel", "INSERT INTO prel(skind,sid,type,org,person,pstart,pend,peid) VALUES($1,$2,$3,$4,$5,$6,$7,"
+                  " (SELECT eid FROM entity WHERE kind=1 AND id=$5))" },
     { "ins_change", "INSERT INTO changes(kind,id,op,at) VALUES($1,$2,$3,$4)" },
     { "ins_tomb", "INSERT INTO tombstone(kind,id,at) VALUES($1,$2,$3)" },
 };
@@ -646,6 +649,18 @@ static int pg_entity_rows(store *st, int kind, const char *id, const entity_rows
     return STORE_OK;
 }
 
+/* As store_sqlite.c fix_peid: a person's creation or deletion gives the
+ * rows other entities wrote for it its eid, or none. */
+static int fix_peid(store *st, int kind, const char *id)
+{
+    if (kind != K_PERSON)
+        return STORE_OK;
+    pgargs a;
+    a.n = 0;
+    a_text(&a, id);
+    return queue(st, "fix_peid", &a);
+}
+
 static int add_change(store *st, int kind, const char *id, const char *op, int64_t at)
 {
     pgargs a;
@@ -671,7 +686,8 @@ static int pg_entity_put(store *st, int kind, const char *id, const char *json, 
         a_int(&a, EID_BASE(kind));
         a_int(&a, EID_BASE(kind + 1));
     }
-    if (queue(st, old ? "upd" : "put", &a) || pg_entity_rows(st, kind, id, old, r))
+    if (queue(st, old ? "upd" : "put", &a) || (!old && fix_peid(st, kind, id)) ||
+        pg_entity_rows(st, kind, id, old, r))
         return STORE_ERR;
     return add_change(st, kind, id, old ? "update" : "create", modified);
 }
@@ -680,7 +696,7 @@ static int pg_entity_delete(store *st, int kind, const char *id, const entity_ro
 {
     pgargs a;
     key_args(&a, kind, id);
-    if (queue(st, "del_e", &a) || pg_entity_rows(st, kind, id, old, NULL))
+    if (queue(st, "del_e", &a) || pg_entity_rows(st, kind, id, old, NULL) || fix_peid(st, kind, id))
         return STORE_ERR;
     a_int(&a, at);
     if (queue(st, "ins_tomb", &a))

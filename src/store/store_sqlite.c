@@ -23,7 +23,7 @@ struct store {
     sqlite3 *db;
     char err[512];
     sqlite3_stmt *put, *upd, *meta, *meta_json, *exists, *del_e, *del_idx, *del_sort, *del_prel,
-        *ins_idx, *ins_sort, *ins_prel, *ins_change, *ins_tomb;
+        *ins_idx, *ins_sort, *ins_prel, *fix_peid, *ins_change, *ins_tomb;
 };
 
 struct store_stmt {
@@ -101,6 +101,11 @@ static int prep(store *st, const char *sql, sqlite3_stmt **s)
     return STORE_OK;
 }
 
+/* prel.peid is the eid of the person entity (kind K_PERSON) a row names
+ * (migration 13); the statements say the kind as a literal. */
+#define PEID_KIND "1"
+_Static_assert(K_PERSON == 1, "PEID_KIND names K_PERSON");
+
 static int prepare_all(store *st)
 {
     return prep(st, "INSERT INTO entity(eid,kind,id,json,display,created,modified,pstart,pend,source)"
@@ -114,10 +119,17 @@ static int prepare_all(store *st)
            prep(st, "DELETE FROM entity WHERE kind=? AND id=?", &st->del_e) ||
            prep(st, "DELETE FROM idx WHERE kind=? AND id=? AND key=? AND value=?", &st->del_idx) ||
            prep(st, "DELETE FROM sortidx WHERE kind=? AND id=? AND skey=? AND v=?", &st->del_sort) ||
-           prep(st, "DELETE FROM prel WHERE skind=? AND sid=? AND type=? AND org=? AND person=?", &st->del_prel) ||
+           /* Through the person's few rows: prel_org's range of the
+            * organisation is a school's thousands (it is keyed by peid,
+            * which the row to delete does not know). */
+           prep(st, "DELETE FROM prel INDEXED BY prel_person WHERE skind=?1 AND sid=?2 AND type=?3 AND org=?4"
+                    " AND person=?5", &st->del_prel) ||
            prep(st, "INSERT OR IGNORE INTO idx(kind,id,key,value) VALUES(?,?,?,?)", &st->ins_idx) ||
            prep(st, "INSERT OR REPLACE INTO sortidx(kind,id,skey,v) VALUES(?,?,?,?)", &st->ins_sort) ||
-           prep(st, "INSERT INTO prel(skind,sid,type,org,person,pstart,pend) VALUES(?,?,?,?,?,?,?)", &st->ins_prel) ||
+           prep(st, "INSERT INTO prel(skind,sid,type,org,person,pstart,pend,peid) VALUES(?1,?2,?3,?4,?5,?6,?7,"
+                    " (SELECT eid FROM entity WHERE kind=" PEID_KIND " AND id=?5))", &st->ins_prel) ||
+           prep(st, "UPDATE prel INDEXED BY prel_person SET peid=(SELECT eid FROM entity WHERE kind=" PEID_KIND
+                    " AND id=?1) WHERE person=?1", &st->fix_peid) ||
            prep(st, "INSERT INTO changes(kind,id,op,at) VALUES(?,?,?,?)", &st->ins_change) ||
            prep(st, "INSERT INTO tombstone(kind,id,at) VALUES(?,?,?)", &st->ins_tomb);
 }
@@ -205,7 +217,7 @@ static void sq_close(store *st)
         return;
     sqlite3_stmt **all[] = { &st->put, &st->upd, &st->meta, &st->meta_json, &st->exists, &st->del_e,
                              &st->del_idx, &st->del_sort, &st->del_prel, &st->ins_idx,
-                             &st->ins_sort, &st->ins_prel, &st->ins_change, &st->ins_tomb };
+                             &st->ins_sort, &st->ins_prel, &st->fix_peid, &st->ins_change, &st->ins_tomb };
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         sqlite3_finalize(*all[i]);
     sqlite3_close(st->db);
@@ -338,6 +350,19 @@ static int sq_entity_rows(store *st, int kind, const char *id, const entity_rows
     return STORE_OK;
 }
 
+/* Relation rows other entities wrote for a person (a duty's, a group's,
+ * a child's guardians) may predate the person or outlive it: when a person
+ * is created or deleted, its rows take its new eid or none, so that a set
+ * of peids never names a person that is not there, nor another one that
+ * later takes a freed eid. One probe of prel_person. */
+static int fix_peid(store *st, int kind, const char *id)
+{
+    if (kind != K_PERSON)
+        return STORE_OK;
+    sqlite3_bind_text(st->fix_peid, 1, id, -1, SQLITE_STATIC);
+    return run(st, st->fix_peid, "writing relation rows");
+}
+
 static int add_change(store *st, int kind, const char *id, const char *op, int64_t at)
 {
     bind_kind_id(st->ins_change, kind, id);
@@ -368,7 +393,7 @@ static int sq_entity_put(store *st, int kind, const char *id, const char *json, 
         snprintf(st->err, sizeof st->err, "updating %s: it does not exist", id);
         return STORE_ERR;
     }
-    if (sq_entity_rows(st, kind, id, old, r))
+    if ((!old && fix_peid(st, kind, id)) || sq_entity_rows(st, kind, id, old, r))
         return STORE_ERR;
     return add_change(st, kind, id, old ? "update" : "create", modified);
 }
@@ -376,7 +401,8 @@ static int sq_entity_put(store *st, int kind, const char *id, const char *json, 
 static int sq_entity_delete(store *st, int kind, const char *id, const entity_rows *old, int64_t at)
 {
     bind_kind_id(st->del_e, kind, id);
-    if (run(st, st->del_e, "deleting an entity") || sq_entity_rows(st, kind, id, old, NULL))
+    if (run(st, st->del_e, "deleting an entity") || sq_entity_rows(st, kind, id, old, NULL) ||
+        fix_peid(st, kind, id))
         return STORE_ERR;
     bind_kind_id(st->ins_tomb, kind, id);
     sqlite3_bind_int64(st->ins_tomb, 3, at);

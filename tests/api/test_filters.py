@@ -500,6 +500,23 @@ def test_relationship_organisation_without_type_means_any(api, dataset):
     assert_between(got, req, allowed, "any relation at %s" % org)
 
 
+@pytest.mark.parametrize("types", [["enrolment"], None], ids=["enrolment", "any"])
+def test_relationship_organisation_paged(api, dataset, types):
+    """Small pages through a school's relation set (read in person-eid
+    order from prel, bounded by the cursor): exactly the set, in the
+    unfiltered list's (arrival) order, no person twice, none skipped."""
+    org = _busiest_org(dataset, "enrolment")
+    req, allowed = rel_expected(dataset, types or RELATIONSHIP_TYPES, org=org)
+    params = {"relationship.organisation": org}
+    if types:
+        params["relationship.entity.type"] = types[0]
+    got = [it["id"] for it in api.walk("/persons", params, limit=7)]
+    assert len(got) == len(set(got)), "a person twice while paging"
+    assert_between(set(got), req, allowed, "pages of 7 at %s" % org)
+    order = {it["id"]: n for n, it in enumerate(dataset.items("persons"))}
+    assert [order[i] for i in got] == sorted(order[i] for i in got), "pages not in arrival order"
+
+
 REL_DATE_PARAMS = [("relationship.startDate.onOrBefore", "sb", 2), ("relationship.startDate.onOrAfter", "sa", 2),
                    ("relationship.endDate.onOrBefore", "eb", 3), ("relationship.endDate.onOrAfter", "ea", 3)]
 

@@ -993,7 +993,7 @@ static void test_upgrade_v11_ledger(void **state)
     if (store_open(f->url, 0, &f->st, err, sizeof err))
         fail_msg("upgrading a version 11 store: %s", err);
     store *st = f->st;
-    assert_int_equal(store_schema_version(st), 12);
+    assert_int_equal(store_schema_version(st), (int)(sizeof sqlite_migrations / sizeof *sqlite_migrations));
     assert_int_equal(store_int(st, "SELECT count(*) FROM ledger_reader"), 3);
     assert_int_equal(store_int(st, "SELECT count(*) FROM ledger_row"), 5);
     assert_int_equal(store_int(st, "SELECT count(*) FROM ledger_journal"), 0);
@@ -1025,6 +1025,90 @@ static void test_upgrade_v11_ledger(void **state)
     assert_int_equal(access_ledger_fold(st), STORE_OK);
     assert_string_equal(ledger_of(st, "c1", "api", "p4"), "32 1000 1000");
     assert_string_equal(ledger_of(st, "c1", "api", "p2"), "34 150 71000");
+}
+
+/* A version 12 store: two persons, relation rows written by a person and
+ * by a duty, one of them for a person not stored; its derived rows are
+ * current, so only migration 13 touches prel. */
+static void make_v12(fixture *f)
+{
+    char coll[64], rows[160];
+    collate_version(coll, sizeof coll);
+    snprintf(rows, sizeof rows, "INSERT INTO setting(k, v) VALUES('rows_version', '%d/%s')", ROWS_VERSION, coll);
+    const char *data[] = {
+        "INSERT INTO entity(eid, kind, id, json, created, modified) VALUES"
+        " (1099511627777, 1, 'p1', '{\"id\":\"p1\"}', 1, 1), (1099511627778, 1, 'p2', '{\"id\":\"p2\"}', 1, 1)",
+        "INSERT INTO prel(person, type, org, skind, sid) VALUES ('p2', 'enrolment', 'o1', 1, 'p2'),"
+        " ('p1', 'duty', 'o1', 3, 'd1'), ('ghost', 'duty', 'o1', 3, 'd2'), ('p1', 'enrolment', 'o2', 1, 'p1')",
+        rows,
+    };
+    if (!on_pg) {
+        sqlite3 *db;
+        assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+        for (int i = 0; i < 12; i++)
+            assert_int_equal(sqlite3_exec(db, sqlite_migrations[i], NULL, NULL, NULL), SQLITE_OK);
+        for (size_t i = 0; i < sizeof data / sizeof *data; i++)
+            assert_int_equal(sqlite3_exec(db, data[i], NULL, NULL, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=12", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+        return;
+    }
+    PGconn *c = PQconnectdb(f->url);
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    for (int i = 0; i < 12 + (int)(sizeof data / sizeof *data) + 1; i++) {
+        const char *sql = i < 12 ? pg_migrations[i]
+                          : i < 12 + (int)(sizeof data / sizeof *data) ? data[i - 12]
+                                    : "CREATE TABLE skolnav_schema(version integer NOT NULL);"
+                                      " INSERT INTO skolnav_schema VALUES(12)";
+        PGresult *r = PQexec(c, sql);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+            fail_msg("building a version 12 store, step %d: %s", i, PQerrorMessage(c));
+        PQclear(r);
+    }
+    PQfinish(c);
+}
+
+/* Migration 13 gives every prel row its person's eid (none for a person
+ * not stored); creating that person later gives the rows written for it
+ * its eid, and deleting a person takes it away. Both backends. */
+static void test_upgrade_v12_prel_peid(void **state)
+{
+    fixture *f = *state;
+    store_close(f->st);
+    f->st = NULL;
+    if (on_pg) {
+        pg_admin(tu_fmt("DROP DATABASE %s", f->dbname));
+        pg_admin(tu_fmt("CREATE DATABASE %s", f->dbname));
+    } else {
+        unlink(f->path);
+    }
+    make_v12(f);
+    char err[512] = "";
+    if (store_open(f->url, 0, &f->st, err, sizeof err))
+        fail_msg("upgrading a version 12 store: %s", err);
+    store *st = f->st;
+    assert_int_equal(store_schema_version(st), 13);
+    assert_int_equal(store_int(st, "SELECT count(*) FROM prel"), 4);
+    assert_int_equal(store_int(st, "SELECT count(*) FROM prel WHERE person='p1' AND peid=1099511627777"), 2);
+    assert_int_equal(store_int(st, "SELECT count(*) FROM prel WHERE person='p2' AND peid=1099511627778"), 1);
+    assert_int_equal(store_int(st, "SELECT count(*) FROM prel WHERE person='ghost' AND peid IS NULL"), 1);
+
+    /* the duty's person arrives: its row takes the new person's eid */
+    entity_rows r;
+    json_t *e = json_pack("{s:s}", "id", "ghost");
+    rows_build(K_PERSON, e, 1, &r);
+    assert_int_equal(store_begin(st), STORE_OK);
+    assert_int_equal(store_entity_put(st, K_PERSON, "ghost", "{\"id\":\"ghost\"}", &r, NULL, 2, 2, NULL), STORE_OK);
+    assert_int_equal(store_commit(st), STORE_OK);
+    assert_int_equal(store_int(st, "SELECT count(*) FROM prel WHERE person='ghost' AND peid="
+                                   "(SELECT eid FROM entity WHERE kind=1 AND id='ghost')"), 1);
+    /* and leaves again: the row stays (the duty wrote it), without an eid */
+    assert_int_equal(store_begin(st), STORE_OK);
+    assert_int_equal(store_entity_delete(st, K_PERSON, "ghost", &r, 3), STORE_OK);
+    assert_int_equal(store_commit(st), STORE_OK);
+    assert_int_equal(store_int(st, "SELECT count(*) FROM prel WHERE person='ghost' AND peid IS NULL"), 1);
+    rows_free(&r);
+    json_decref(e);
 }
 
 /* A batch large enough that the fold reads the reader's rows to drop the
@@ -1301,6 +1385,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refused_write_rolls_back_the_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_raw_sql, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upgrade_v11_ledger, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upgrade_v12_prel_peid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ledger_fold_batch, setup, teardown),
     };
     /* version 1 files are SQLite files: PostgreSQL stores began at the
