@@ -727,8 +727,6 @@ static int pg_orgtree_rebuild(store *st)
 
 /* ---- reads */
 
-/* Runs a built query; binary results keep sort keys (bytea) as raw bytes
- * and text as it is. NULL (with err set) on failure. */
 static uint64_t text_hash(const char *p)
 {
     uint64_t h = 1469598103934665603ull;
@@ -757,18 +755,12 @@ static int plan_cached(store *st, const char *sql, char name[24])
  * the error in st->err. */
 static int plan_name(store *st, const char *sql, int nparams, char name[24])
 {
-    uint64_t h = text_hash(sql);
+    if (plan_cached(st, sql, name))
+        return 0;
     struct plan *lru = &st->plans[0];
-    for (size_t i = 0; i < PLAN_CACHE; i++) {
-        struct plan *p = &st->plans[i];
-        if (p->sql && p->hash == h && !strcmp(p->sql, sql)) {
-            p->used = ++st->plan_clock;
-            snprintf(name, 24, "c%llu", (unsigned long long)p->serial);
-            return 0;
-        }
-        if (!p->sql || (lru->sql && p->used < lru->used))
-            lru = p;
-    }
+    for (size_t i = 1; i < PLAN_CACHE && lru->sql; i++)
+        if (!st->plans[i].sql || st->plans[i].used < lru->used)
+            lru = &st->plans[i];
     if (lru->sql) {
         char drop[48];
         snprintf(drop, sizeof drop, "DEALLOCATE c%llu", (unsigned long long)lru->serial);
@@ -785,10 +777,12 @@ static int plan_name(store *st, const char *sql, int nparams, char name[24])
     if (PQresultStatus(r) != PGRES_COMMAND_OK)
         return fail_res(st, "preparing a statement", r);
     PQclear(r);
-    *lru = (struct plan){ .sql = xstrdup(sql), .hash = h, .used = ++st->plan_clock, .serial = serial };
+    *lru = (struct plan){ .sql = xstrdup(sql), .hash = text_hash(sql), .used = ++st->plan_clock, .serial = serial };
     return 0;
 }
 
+/* Runs a built query; binary results keep sort keys (bytea) as raw bytes
+ * and text as it is. NULL (with err set) on failure. */
 static PGresult *run_q(store *st, const sqlq *q, int binary)
 {
     if (ready(st))

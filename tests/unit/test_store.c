@@ -943,33 +943,48 @@ static const char v11_ledger[] =
     "INSERT INTO ledger_journal(client, channel, at, persons) VALUES('c2','export',350,'{\"p1\":16}');"
     "INSERT INTO ledger_journal(client, channel, at, persons) VALUES('c1','api',400,'{\"p3\":2}')";
 
-static void make_v11(fixture *f)
+/* Replaces the fixture's store by one at schema `version`: the first
+ * `version` migrations, then the `extra` statements (the data that
+ * version held), then opens it, which runs the migrations after it. */
+static store *upgrade_from(fixture *f, int version, const char *const *extra, size_t nextra)
 {
-    if (!on_pg) {
+    store_close(f->st);
+    f->st = NULL;
+    if (on_pg) {
+        pg_admin(tu_fmt("DROP DATABASE %s", f->dbname));
+        pg_admin(tu_fmt("CREATE DATABASE %s", f->dbname));
+        PGconn *c = PQconnectdb(f->url);
+        assert_int_equal(PQstatus(c), CONNECTION_OK);
+        for (size_t i = 0; i < (size_t)version + nextra + 1; i++) {
+            const char *sql = i < (size_t)version            ? pg_migrations[i]
+                              : i < (size_t)version + nextra ? extra[i - (size_t)version]
+                                                             : tu_fmt("CREATE TABLE skolnav_schema(version integer NOT NULL);"
+                                                                      " INSERT INTO skolnav_schema VALUES(%d)",
+                                                                      version);
+            PGresult *r = PQexec(c, sql);
+            if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+                fail_msg("building a version %d store, step %zu: %s", version, i, PQerrorMessage(c));
+            PQclear(r);
+        }
+        PQfinish(c);
+    } else {
+        unlink(f->path);
         sqlite3 *db;
         assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-        for (int i = 0; i < 11; i++)
+        for (int i = 0; i < version; i++)
             assert_int_equal(sqlite3_exec(db, sqlite_migrations[i], NULL, NULL, NULL), SQLITE_OK);
-        assert_int_equal(sqlite3_exec(db, v11_ledger, NULL, NULL, NULL), SQLITE_OK);
-        assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=11", NULL, NULL, NULL), SQLITE_OK);
+        for (size_t i = 0; i < nextra; i++)
+            assert_int_equal(sqlite3_exec(db, extra[i], NULL, NULL, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, tu_fmt("PRAGMA user_version=%d", version), NULL, NULL, NULL), SQLITE_OK);
         sqlite3_close(db);
-        return;
     }
     (void)pg_tables;
     (void)pg_tables_first;
-    PGconn *c = PQconnectdb(f->url);
-    assert_int_equal(PQstatus(c), CONNECTION_OK);
-    for (int i = 0; i < 13; i++) {
-        const char *sql = i < 11 ? pg_migrations[i]
-                          : i == 11 ? v11_ledger
-                                    : "CREATE TABLE skolnav_schema(version integer NOT NULL);"
-                                      " INSERT INTO skolnav_schema VALUES(11)";
-        PGresult *r = PQexec(c, sql);
-        if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-            fail_msg("building a version 11 store, step %d: %s", i, PQerrorMessage(c));
-        PQclear(r);
-    }
-    PQfinish(c);
+    char err[512] = "";
+    if (store_open(f->url, 0, &f->st, err, sizeof err))
+        fail_msg("upgrading a version %d store: %s", version, err);
+    assert_int_equal(store_schema_version(f->st), (int)(sizeof sqlite_migrations / sizeof *sqlite_migrations));
+    return f->st;
 }
 
 /* Migration 12 keys the ledger by reader (a small integer per client and
@@ -979,21 +994,8 @@ static void make_v11(fixture *f)
  * and the new journal folds onto them. Both backends. */
 static void test_upgrade_v11_ledger(void **state)
 {
-    fixture *f = *state;
-    store_close(f->st);
-    f->st = NULL;
-    if (on_pg) {
-        pg_admin(tu_fmt("DROP DATABASE %s", f->dbname));
-        pg_admin(tu_fmt("CREATE DATABASE %s", f->dbname));
-    } else {
-        unlink(f->path);
-    }
-    make_v11(f);
-    char err[512] = "";
-    if (store_open(f->url, 0, &f->st, err, sizeof err))
-        fail_msg("upgrading a version 11 store: %s", err);
-    store *st = f->st;
-    assert_int_equal(store_schema_version(st), (int)(sizeof sqlite_migrations / sizeof *sqlite_migrations));
+    const char *const extra[] = { v11_ledger };
+    store *st = upgrade_from(*state, 11, extra, 1);
     assert_int_equal(store_int(st, "SELECT count(*) FROM ledger_reader"), 3);
     assert_int_equal(store_int(st, "SELECT count(*) FROM ledger_row"), 5);
     assert_int_equal(store_int(st, "SELECT count(*) FROM ledger_journal"), 0);
@@ -1027,67 +1029,24 @@ static void test_upgrade_v11_ledger(void **state)
     assert_string_equal(ledger_of(st, "c1", "api", "p2"), "34 150 71000");
 }
 
-/* A version 12 store: two persons, relation rows written by a person and
- * by a duty, one of them for a person not stored; its derived rows are
- * current, so only migration 13 touches prel. */
-static void make_v12(fixture *f)
-{
-    char coll[64], rows[160];
-    collate_version(coll, sizeof coll);
-    snprintf(rows, sizeof rows, "INSERT INTO setting(k, v) VALUES('rows_version', '%d/%s')", ROWS_VERSION, coll);
-    const char *data[] = {
-        "INSERT INTO entity(eid, kind, id, json, created, modified) VALUES"
-        " (1099511627777, 1, 'p1', '{\"id\":\"p1\"}', 1, 1), (1099511627778, 1, 'p2', '{\"id\":\"p2\"}', 1, 1)",
-        "INSERT INTO prel(person, type, org, skind, sid) VALUES ('p2', 'enrolment', 'o1', 1, 'p2'),"
-        " ('p1', 'duty', 'o1', 3, 'd1'), ('ghost', 'duty', 'o1', 3, 'd2'), ('p1', 'enrolment', 'o2', 1, 'p1')",
-        rows,
-    };
-    if (!on_pg) {
-        sqlite3 *db;
-        assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-        for (int i = 0; i < 12; i++)
-            assert_int_equal(sqlite3_exec(db, sqlite_migrations[i], NULL, NULL, NULL), SQLITE_OK);
-        for (size_t i = 0; i < sizeof data / sizeof *data; i++)
-            assert_int_equal(sqlite3_exec(db, data[i], NULL, NULL, NULL), SQLITE_OK);
-        assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=12", NULL, NULL, NULL), SQLITE_OK);
-        sqlite3_close(db);
-        return;
-    }
-    PGconn *c = PQconnectdb(f->url);
-    assert_int_equal(PQstatus(c), CONNECTION_OK);
-    for (int i = 0; i < 12 + (int)(sizeof data / sizeof *data) + 1; i++) {
-        const char *sql = i < 12 ? pg_migrations[i]
-                          : i < 12 + (int)(sizeof data / sizeof *data) ? data[i - 12]
-                                    : "CREATE TABLE skolnav_schema(version integer NOT NULL);"
-                                      " INSERT INTO skolnav_schema VALUES(12)";
-        PGresult *r = PQexec(c, sql);
-        if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-            fail_msg("building a version 12 store, step %d: %s", i, PQerrorMessage(c));
-        PQclear(r);
-    }
-    PQfinish(c);
-}
-
 /* Migration 13 gives every prel row its person's eid (none for a person
  * not stored); creating that person later gives the rows written for it
  * its eid, and deleting a person takes it away. Both backends. */
 static void test_upgrade_v12_prel_peid(void **state)
 {
-    fixture *f = *state;
-    store_close(f->st);
-    f->st = NULL;
-    if (on_pg) {
-        pg_admin(tu_fmt("DROP DATABASE %s", f->dbname));
-        pg_admin(tu_fmt("CREATE DATABASE %s", f->dbname));
-    } else {
-        unlink(f->path);
-    }
-    make_v12(f);
-    char err[512] = "";
-    if (store_open(f->url, 0, &f->st, err, sizeof err))
-        fail_msg("upgrading a version 12 store: %s", err);
-    store *st = f->st;
-    assert_int_equal(store_schema_version(st), 13);
+    /* two persons, relation rows written by a person and by a duty, one
+     * of them for a person not stored; the derived rows are current, so
+     * only migration 13 touches prel */
+    char coll[64];
+    collate_version(coll, sizeof coll);
+    const char *const extra[] = {
+        "INSERT INTO entity(eid, kind, id, json, created, modified) VALUES"
+        " (1099511627777, 1, 'p1', '{\"id\":\"p1\"}', 1, 1), (1099511627778, 1, 'p2', '{\"id\":\"p2\"}', 1, 1)",
+        "INSERT INTO prel(person, type, org, skind, sid) VALUES ('p2', 'enrolment', 'o1', 1, 'p2'),"
+        " ('p1', 'duty', 'o1', 3, 'd1'), ('ghost', 'duty', 'o1', 3, 'd2'), ('p1', 'enrolment', 'o2', 1, 'p1')",
+        tu_fmt("INSERT INTO setting(k, v) VALUES('rows_version', '%d/%s')", ROWS_VERSION, coll),
+    };
+    store *st = upgrade_from(*state, 12, extra, sizeof extra / sizeof *extra);
     assert_int_equal(store_int(st, "SELECT count(*) FROM prel"), 4);
     assert_int_equal(store_int(st, "SELECT count(*) FROM prel WHERE person='p1' AND peid=1099511627777"), 2);
     assert_int_equal(store_int(st, "SELECT count(*) FROM prel WHERE person='p2' AND peid=1099511627778"), 1);
@@ -1248,6 +1207,79 @@ static void test_refused_write_rolls_back_the_batch(void **state)
     free(m.json);
 }
 
+/* Statements run many times give the same answers however many other
+ * statements ran in between: PostgreSQL keeps 64 prepared per connection
+ * and drops the least recently used, so 100 distinct texts, twice over,
+ * are prepared, dropped and prepared again. A statement that does not
+ * parse fails alone. */
+static void test_statement_reuse(void **state)
+{
+    fixture *f = *state;
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < 100; i++) {
+            store_stmt *s;
+            assert_int_equal(store_prepare(f->st, tu_fmt("SELECT ? + %d", i), &s), STORE_OK);
+            assert_int_equal(store_bind_int(s, 1, 1000 * round), 0);
+            assert_int_equal(store_step(s), 1);
+            assert_int_equal(store_col_int(s, 0), 1000 * round + i);
+            assert_int_equal(store_step(s), 0);
+            store_finalize(s);
+        }
+    store_stmt *bad;
+    if (store_prepare(f->st, "SELEKT 1", &bad) == STORE_OK) {
+        assert_int_equal(store_step(bad), -1);
+        store_finalize(bad);
+    }
+    assert_int_equal(store_int(f->st, "SELECT 7"), 7);
+}
+
+static int append_log(store *st, const char *client, int64_t at)
+{
+    store_stmt *s;
+    int rc = store_prepare(st, "INSERT INTO request_log(at, client, method, path, status, items, bytes, duration_ms)"
+                               " VALUES(?, ?, 'GET', '/persons', 200, 1, 10, 1)", &s);
+    if (rc)
+        return -1;
+    store_bind_int(s, 1, at);
+    if (client)
+        store_bind_text(s, 2, client);
+    else
+        store_bind_null(s, 2);
+    rc = store_step(s);
+    store_finalize(s);
+    return rc;
+}
+
+/* An append transaction (store_begin_append) writes all of its rows or
+ * none: on PostgreSQL its INSERTs are queued and a failing one (a NULL
+ * client) surfaces at the commit, which then fails and is rolled back. */
+static void test_append_transaction(void **state)
+{
+    fixture *f = *state;
+    store *st = f->st;
+    /* twice each: the first run of a text prepares it, later ones queue */
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(store_begin_append(st), STORE_OK);
+        assert_int_equal(append_log(st, "c1", 100 + i), 0);
+        assert_int_equal(append_log(st, "c2", 200 + i), 0);
+        assert_int_equal(store_commit(st), STORE_OK);
+    }
+    assert_int_equal(store_int(st, "SELECT count(*) FROM request_log"), 4);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(store_begin_append(st), STORE_OK);
+        int rc = append_log(st, "c3", 300) || append_log(st, NULL, 300) || store_commit(st);
+        assert_int_not_equal(rc, 0);
+        store_rollback(st);
+    }
+    assert_int_equal(store_int(st, "SELECT count(*) FROM request_log"), 4);
+    assert_int_equal(store_int(st, "SELECT count(*) FROM request_log WHERE client='c3'"), 0);
+    /* the connection goes on */
+    assert_int_equal(store_begin_append(st), STORE_OK);
+    assert_int_equal(append_log(st, "c4", 400), 0);
+    assert_int_equal(store_commit(st), STORE_OK);
+    assert_int_equal(store_int(st, "SELECT count(*) FROM request_log"), 5);
+}
+
 /* The raw-SQL API behaves the same on both backends: "?" placeholders
  * (not inside quotes), text, integers, NULL and bytes with zeros. */
 static void test_raw_sql(void **state)
@@ -1386,6 +1418,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_raw_sql, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upgrade_v11_ledger, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upgrade_v12_prel_peid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_statement_reuse, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_append_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ledger_fold_batch, setup, teardown),
     };
     /* version 1 files are SQLite files: PostgreSQL stores began at the
