@@ -180,7 +180,7 @@ def ensure_db(binary, scale, seed):
         return db, meta, False
 
     say(f"== 1. generation: {binary} demo --scale {scale} --seed {seed}")
-    for suffix in ("", "-wal", "-shm", "-journal"):
+    for suffix in ("", "-wal", "-shm", "-journal", "-log", "-log-wal", "-log-shm", "-log-journal"):
         if not is_pg(db) and os.path.exists(db + suffix):
             os.unlink(db + suffix)
     if os.path.exists(metap):

@@ -12,8 +12,8 @@
  *      first no later, a last within LEDGER_LAST_RESOLUTION_MS), reading
  *      the reader's rows in key order beside the sorted keys: reading a
  *      row is cheaper than writing it, and no writer waits meanwhile;
- *   4. it upserts what is left in transactions of FOLD_WRITE keys; the
- *      last one deletes the journal rows of the batch.
+ *   4. it upserts what is left in transactions of FOLD_WRITE keys, then
+ *      deletes the journal rows of the batch in one more.
  *
  * Folding is idempotent (categories OR'd, first the least, last the
  * greatest), so folds that overlap (the folder, a reader folding before it
@@ -554,14 +554,21 @@ static int write_batch(store *st, fold *f)
         int rc = present != 1;
         if (!rc)
             rc = pg ? upsert_keys_pg(st, f, i, end) : upsert_keys_sqlite(st, f, i, end);
-        if (!rc && end == f->n)
-            rc = delete_read(st, f);
         if (rc || store_commit(st)) {
             store_rollback(st);
             return present == 0 ? 1 : -1;
         }
         i = end;
     } while (i < f->n);
+    /* Its own transaction: on SQLite the journal is in the log file and
+     * the ledger in the store's, and a transaction over both commits in
+     * each file, not in both at once. Rows deleted only after the ledger
+     * has committed are at worst folded again after a crash (idempotent),
+     * never lost. */
+    if (store_begin(st) || delete_read(st, f) || store_commit(st)) {
+        store_rollback(st);
+        return -1;
+    }
     return 0;
 }
 

@@ -311,6 +311,14 @@ static store *admit_client(server *s, struct MHD_Connection *c, const char *meth
     return st;
 }
 
+/* A request that only reads: GET, HEAD, or a lookup (POST .../lookup). */
+static int is_read(const char *method, const char *path)
+{
+    size_t n = strlen(path);
+    return !strcmp(method, "GET") || !strcmp(method, "HEAD") ||
+           (n >= 7 && !strcmp(path + n - 7, "/lookup"));
+}
+
 static enum MHD_Result serve_api(server *s, struct MHD_Connection *c, conn *cn, const char *method,
                                  const char *path)
 {
@@ -346,7 +354,15 @@ static enum MHD_Result serve_api(server *s, struct MHD_Connection *c, conn *cn, 
     access_translate_response(&av, rq.path, rs.status, &rs.body);
     access_reqinfo ri = { .method = method, .path = path, .query = rq.raw_query, .status = rs.status,
                           .bytes = rs.body.len, .started_ms = cn->started };
-    access_finish(&av, st, &ri);
+    if (access_finish(&av, st, &ri) && rs.status < 300 && is_read(method, rq.path)) {
+        /* Fail closed: what cannot be recorded is not disclosed. A write
+         * has happened by now; its answer still goes out, or the client
+         * would send it again. */
+        api_fail(&ae, 503, E_INTERNAL,
+                 "the hub could not record this disclosure, so it is not sent; try again shortly");
+        rs.allow = rs.hname = NULL;
+        api_error_response(&ae, &rs);
+    }
     free(tpath);
     free(tquery);
     free(tbody);

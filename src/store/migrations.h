@@ -261,6 +261,28 @@ static const char *const sqlite_migrations[] = {
     "ALTER TABLE prel ADD COLUMN peid INTEGER;"
     "UPDATE prel SET peid=(SELECT e.eid FROM entity e WHERE e.kind=1 AND e.id=prel.person);"
     "CREATE INDEX prel_org ON prel(type, org, peid, person);",
+    /* 14: the request log and the ledger's journal move to the log file
+     * beside the store (store_sqlite.c, "the log file"), which has its own
+     * versions; their rows were copied there before this runs. */
+    "DROP VIEW ledger_pending;"
+    "DROP TABLE request_log;"
+    "DROP TABLE ledger_journal;",
+};
+
+/* The SQLite log file's own versions (store_sqlite.c, "the log file"):
+ * the tables every response appends to. */
+static const char *const sqlite_log_migrations[] = {
+    /* 1 */
+    "CREATE TABLE log.request_log(seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,"
+    "  client TEXT NOT NULL, credential TEXT, method TEXT NOT NULL, path TEXT NOT NULL, query TEXT,"
+    "  status INTEGER NOT NULL, items INTEGER NOT NULL, bytes INTEGER NOT NULL, duration_ms INTEGER NOT NULL);"
+    "CREATE INDEX log.request_log_client ON request_log(client, at);"
+    "CREATE INDEX log.request_log_at ON request_log(at);"
+    "CREATE TABLE log.ledger_journal(seq INTEGER PRIMARY KEY AUTOINCREMENT, client TEXT NOT NULL,"
+    "  channel TEXT NOT NULL, at INTEGER NOT NULL, persons TEXT NOT NULL);"
+    "CREATE VIEW log.ledger_pending AS SELECT j.client AS client, j.channel AS channel, p.value AS person,"
+    "  CAST(g.key AS INTEGER) AS cats, j.at AS at FROM ledger_journal j, json_each(j.persons) g,"
+    "  json_each(g.value) p;",
 };
 
 #endif

@@ -18,6 +18,9 @@
 #include "util/buf.h"
 #include "util/timefmt.h"
 
+/* The log file beside the store (see "the log file" below). */
+#define LOG_SUFFIX "-log"
+
 struct store {
     store_head h; /* first: see backend.h */
     sqlite3 *db;
@@ -67,6 +70,115 @@ static int sq_schema_version(store *st)
     return v;
 }
 
+/* ---- the log file
+ *
+ * The request log and the disclosure ledger's journal live in a second
+ * file beside the store, PATH-log, attached to every connection as the
+ * schema "log". Every response of the server commits a row to them, and
+ * in WAL mode a commit to a file makes every other connection discard its
+ * page cache for that file at its next read: with these rows in the store's
+ * own file, each request read its pages from the OS again, a fifth of a
+ * busy server's time. Statements name these tables without a schema (the
+ * store's file has none of their names) and are the same on PostgreSQL,
+ * where they stay in the one database.
+ *
+ * A transaction that writes both files is atomic in each file, not across
+ * them (SQLite, WAL mode): the writers that do so (the ledger's fold, a
+ * purge, migration 14) are written to be safe when only one file commits.
+ */
+static int log_version(store *st)
+{
+    sqlite3_stmt *s;
+    int v = -1;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA log.user_version", -1, &s, NULL) == SQLITE_OK) {
+        if (sqlite3_step(s) == SQLITE_ROW)
+            v = sqlite3_column_int(s, 0);
+        sqlite3_finalize(s);
+    }
+    return v;
+}
+
+/* Attaches PATH-log (made if missing) and creates its tables. */
+static int attach_log(store *st, const char *path)
+{
+    char lp[4096];
+    if (snprintf(lp, sizeof lp, "%s" LOG_SUFFIX, path) >= (int)sizeof lp) {
+        snprintf(st->err, sizeof st->err, "the path is too long");
+        return STORE_ERR;
+    }
+    /* ATTACH opens with the store's flags, which do not create a file
+     * when the store is only opened: a store older than the log file (or
+     * one whose log file was removed) gets an empty one here. */
+    sqlite3 *mk = NULL;
+    int made = sqlite3_open_v2(lp, &mk, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    sqlite3_close(mk);
+    if (made != SQLITE_OK) {
+        snprintf(st->err, sizeof st->err, "cannot create the log file '%s' beside the store", lp);
+        return STORE_ERR;
+    }
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db, "ATTACH ? AS log", -1, &s, NULL) != SQLITE_OK)
+        return fail(st, "attaching the log file");
+    sqlite3_bind_text(s, 1, lp, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) {
+        snprintf(st->err, sizeof st->err, "cannot open the log file '%s' beside the store: %s", lp,
+                 sqlite3_errmsg(st->db));
+        return STORE_ERR;
+    }
+    if (store_exec(st, "PRAGMA log.journal_mode=WAL; PRAGMA log.synchronous=NORMAL; PRAGMA log.cache_size=-1024"))
+        return STORE_ERR;
+    const int want = (int)(sizeof sqlite_log_migrations / sizeof *sqlite_log_migrations);
+    int v = log_version(st);
+    if (v == want)
+        return STORE_OK;
+    if (v > want) {
+        snprintf(st->err, sizeof st->err,
+                 "the log file '%s' has version %d but this skolnav knows only up to %d; use a newer skolnav", lp,
+                 v, want);
+        return STORE_ERR;
+    }
+    /* Another connection may be upgrading it at the same moment: the
+     * version is read again under the write lock. */
+    if (store_exec(st, "BEGIN IMMEDIATE"))
+        return STORE_ERR;
+    v = log_version(st);
+    for (; v >= 0 && v < want; v++) {
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA log.user_version=%d", v + 1);
+        if (store_exec(st, sqlite_log_migrations[v]) || store_exec(st, pragma))
+            break;
+    }
+    if (v != want || store_exec(st, "COMMIT")) {
+        char e[512];
+        snprintf(e, sizeof e, "upgrading the log file '%s' to version %d: %.400s", lp, v + 1, st->err);
+        snprintf(st->err, sizeof st->err, "%s", e);
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return STORE_ERR;
+    }
+    return STORE_OK;
+}
+
+/* Before migration 14 drops the store file's request_log and
+ * ledger_journal, their rows are copied to the log file in a transaction
+ * of their own, which writes only the log file: once it has committed
+ * the rows are safe, and a crash before 14 commits only means they are
+ * copied again (INSERT OR IGNORE: the same seq is the same row). The log's
+ * sequences continue the store's, so a seq is never used twice (the
+ * fold relies on it: ledger_fold.c). */
+static int log_move_rows(store *st)
+{
+    return store_exec(st,
+                      "BEGIN IMMEDIATE;"
+                      "INSERT OR IGNORE INTO log.request_log SELECT * FROM main.request_log;"
+                      "INSERT OR IGNORE INTO log.ledger_journal SELECT * FROM main.ledger_journal;"
+                      "DELETE FROM log.sqlite_sequence WHERE name IN ('request_log', 'ledger_journal');"
+                      "INSERT INTO log.sqlite_sequence SELECT name, seq FROM main.sqlite_sequence"
+                      "  WHERE name IN ('request_log', 'ledger_journal');"
+                      "COMMIT");
+}
+
 static int migrate(store *st)
 {
     int have = store_schema_version(st);
@@ -82,7 +194,7 @@ static int migrate(store *st)
     for (int v = have; v < want; v++) {
         char pragma[64];
         snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", v + 1);
-        if (store_exec(st, "BEGIN IMMEDIATE") || store_exec(st, sqlite_migrations[v]) ||
+        if ((v + 1 == 14 && log_move_rows(st)) || store_exec(st, "BEGIN IMMEDIATE") || store_exec(st, sqlite_migrations[v]) ||
             store_exec(st, pragma) || store_exec(st, "COMMIT")) {
             char e[512];
             snprintf(e, sizeof e, "upgrading the schema to version %d: %.400s", v + 1, st->err);
@@ -141,8 +253,8 @@ int sqlite_store_exists(const char *path)
 
 int sqlite_store_remove(const char *path, char *err, size_t errlen)
 {
-    const char *suffix[] = { "", "-wal", "-shm" };
-    for (int i = 0; i < 3; i++) {
+    const char *suffix[] = { "", "-wal", "-shm", LOG_SUFFIX, LOG_SUFFIX "-wal", LOG_SUFFIX "-shm" };
+    for (size_t i = 0; i < sizeof suffix / sizeof *suffix; i++) {
         char p[4096];
         snprintf(p, sizeof p, "%s%s", path, suffix[i]);
         if (unlink(p) && errno != ENOENT) {
@@ -190,7 +302,7 @@ int sqlite_store_open(const char *path, int create, store **out, char *err, size
      * small page cache of its own; the OS caches the file for all. */
     const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;"
                           " PRAGMA cache_size=-8192; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=0";
-    if (store_exec(st, pragmas) ||
+    if (store_exec(st, pragmas) || attach_log(st, path) ||
         migrate(st) || prepare_all(st)) {
         snprintf(err, errlen, "database '%s': %s", path, st->err);
         store_close(st);
@@ -227,6 +339,15 @@ static void sq_close(store *st)
 static int sq_begin(store *st)
 {
     return store_exec(st, "BEGIN IMMEDIATE");
+}
+
+/* Deferred: an append's statements are all INSERTs, so each file's
+ * write lock is taken by the first statement that writes it, waiting in
+ * the busy handler, and a response's log row waits only for writers of
+ * the log file (BEGIN IMMEDIATE takes every attached file). */
+static int sq_begin_append(store *st)
+{
+    return store_exec(st, "BEGIN");
 }
 
 static int sq_commit(store *st)
@@ -766,7 +887,7 @@ static const store_ops sqlite_ops = {
     .errmsg = sq_errmsg,
     .schema_version = sq_schema_version,
     .begin = sq_begin,
-    .begin_append = sq_begin,
+    .begin_append = sq_begin_append,
     .commit = sq_commit,
     .rollback = sq_rollback,
     .entity_meta = sq_entity_meta,

@@ -26,6 +26,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
 MAX_PAGE = 1000
 HTTP_TIMEOUT = 60
+# The files of an SQLite store: the store, the log file beside it, and
+# SQLite's own files of each while open.
+SQLITE_FILES = ("", "-wal", "-shm", "-journal", "-log", "-log-wal", "-log-shm", "-log-journal")
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -74,12 +77,21 @@ def new_db(workdir, name="skolnav"):
     return os.path.join(workdir, name + ".db")
 
 
+def sqlite_connect(db, timeout=5):
+    """A connection to an SQLite store with the log file beside it attached,
+    as the server has it (request_log, ledger_journal live there)."""
+    import sqlite3
+    con = sqlite3.connect(db, timeout=timeout)
+    if os.path.exists(db + "-log"):
+        con.execute("ATTACH ? AS log", (db + "-log",))
+    return con
+
+
 def sql_value(db, sql):
     """The first column of the first row of sql run on the store db."""
     if db.startswith("postgres"):
         return psql(db, sql)[0][0]
-    import sqlite3
-    con = sqlite3.connect(db)
+    con = sqlite_connect(db)
     try:
         return con.execute(sql).fetchone()[0]
     finally:
@@ -96,8 +108,7 @@ def sql_exec(db, sql):
     if db.startswith("postgres"):
         psql(db, sql)
         return
-    import sqlite3
-    con = sqlite3.connect(db, timeout=30)
+    con = sqlite_connect(db, timeout=30)
     try:
         con.execute(sql)
         con.commit()
@@ -313,12 +324,12 @@ class _DemoCache:
             psql(base + "/postgres", "DROP DATABASE IF EXISTS " + name)
             psql(base + "/postgres", "CREATE DATABASE %s TEMPLATE %s" % (name, src.rsplit("/", 1)[1]))
         else:
-            for suffix in ("-wal", "-shm", "-journal"):
+            for suffix in SQLITE_FILES:
                 if os.path.exists(cli.db + suffix):
                     os.unlink(cli.db + suffix)
-            shutil.copyfile(src, cli.db)
-            if os.path.exists(src + "-wal"):
-                shutil.copyfile(src + "-wal", cli.db + "-wal")
+            for suffix in ("", "-wal", "-log", "-log-wal"):
+                if os.path.exists(src + suffix):
+                    shutil.copyfile(src + suffix, cli.db + suffix)
 
 
 _demo_cache = _DemoCache()

@@ -10,7 +10,7 @@ import time
 
 import requests
 
-from apihelp import HTTP_TIMEOUT, Cli, backend, free_port, new_db, psql, skolnav_bin
+from apihelp import HTTP_TIMEOUT, Cli, backend, free_port, new_db, psql, skolnav_bin, sqlite_connect
 
 MAX_BODY = 1024 * 1024
 
@@ -19,8 +19,7 @@ def sql_rows(db, sql):
     """Every row of sql on the store db (SQLite file or PostgreSQL URL), values as text."""
     if db.startswith("postgres"):
         return [tuple(r) for r in psql(db, sql)]
-    import sqlite3
-    con = sqlite3.connect(db, timeout=30)
+    con = sqlite_connect(db, timeout=30)
     try:
         rows = [tuple("" if v is None else str(v) for v in r) for r in con.execute(sql).fetchall()]
         con.commit()

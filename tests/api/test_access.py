@@ -16,7 +16,7 @@ import pytest
 
 from accesshelp import (ALL_CATEGORIES, KIND_CATEGORY, PERSON_FIELDS, PERSON_ROLES, FullData, Oracle,
                         check_response_items, grant_args, make_client, walk, LIST_PARAMS)
-from apihelp import Server, assert_error, backend, sql_exec, sql_quote, sql_value
+from apihelp import Server, assert_error, backend, sql_exec, sql_quote, sql_value, sqlite_connect
 
 SEED = os.environ.get("SKOLNAV_TEST_SEED", "12000")
 PAGE = 97  # small and odd, so walks cross many page boundaries
@@ -477,8 +477,9 @@ def test_ledger_survives_kill_9(tmp_path):
         s.proc.wait(timeout=30)
         s._log.close()
     if backend() == "sqlite":  # PostgreSQL's own integrity is the server's business
-        con = sqlite3.connect(s.db)
-        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        con = sqlite_connect(s.db)
+        assert con.execute("PRAGMA main.integrity_check").fetchone()[0] == "ok"
+        assert con.execute("PRAGMA log.integrity_check").fetchone()[0] == "ok"
         con.close()
     for pid in ids[:3] + ids[-2:]:
         out = json.loads(s.cli.run("audit", "person", "--db", s.db, pid, "--json").stdout)

@@ -73,16 +73,19 @@ static int setup(void **state)
     return 0;
 }
 
+/* An SQLite store's files: the store, the log file beside it, their WAL. */
+static void remove_file_store(const char *path)
+{
+    char err[512];
+    if (store_remove(path, err, sizeof err))
+        fail_msg("%s", err);
+}
+
 static int teardown(void **state)
 {
     fixture *f = *state;
     store_close(f->st);
-    const char *suffix[] = { "", "-wal", "-shm" };
-    for (int i = 0; i < 3; i++) {
-        char p[320];
-        snprintf(p, sizeof p, "%s%s", f->path, suffix[i]);
-        unlink(p);
-    }
+    remove_file_store(f->path);
     rmdir(f->dir);
     if (on_pg)
         pg_admin(tu_fmt("DROP DATABASE %s", f->dbname));
@@ -229,10 +232,7 @@ static void open_refusals_sqlite(fixture *f)
     assert_int_equal(sqlite3_column_int(s, 0), 9999);
     sqlite3_finalize(s);
     sqlite3_close(db);
-    unlink(newer);
-    char side[340];
-    snprintf(side, sizeof side, "%s-wal", newer), unlink(side);
-    snprintf(side, sizeof side, "%s-shm", newer), unlink(side);
+    remove_file_store(newer);
 
     /* not a database at all */
     char junk[320];
@@ -819,10 +819,7 @@ static void test_upgrade_v1_file(void **state)
     rows_clear(&r);
     store_close(f->st);
     f->st = NULL;
-    unlink(old);
-    char side[340];
-    snprintf(side, sizeof side, "%s-wal", old), unlink(side);
-    snprintf(side, sizeof side, "%s-shm", old), unlink(side);
+    remove_file_store(old);
     /* the fixture's own file, reopened for teardown */
     assert_int_equal(store_open(f->path, 1, &f->st, err, sizeof err), STORE_OK);
 }
@@ -867,6 +864,7 @@ static void test_upgrade_v10_journal(void **state)
     store_close(f->st);
     f->st = NULL;
     assert_int_equal(sqlite3_open(old, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, tu_fmt("ATTACH '%s-log' AS log", old), NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(sql_int(db, "SELECT count(*) FROM ledger"), 3);
     assert_int_equal(sql_int(db, "SELECT cats*1000+first FROM ledger WHERE person='p1'"), 5100);
     assert_int_equal(sql_int(db, "SELECT last FROM ledger WHERE person='p1'"), 300);
@@ -881,10 +879,7 @@ static void test_upgrade_v10_journal(void **state)
     assert_int_equal(sql_int(db, "SELECT count(*) FROM ledger_pending WHERE client='c2' AND at=400"), 2);
     assert_int_equal(sql_int(db, "SELECT cats FROM ledger_pending WHERE person='p3'"), 16);
     sqlite3_close(db);
-    unlink(old);
-    char side[340];
-    snprintf(side, sizeof side, "%s-wal", old), unlink(side);
-    snprintf(side, sizeof side, "%s-shm", old), unlink(side);
+    remove_file_store(old);
     assert_int_equal(store_open(f->path, 1, &f->st, err, sizeof err), STORE_OK);
 }
 
@@ -946,7 +941,7 @@ static const char v11_ledger[] =
 /* Replaces the fixture's store by one at schema `version`: the first
  * `version` migrations, then the `extra` statements (the data that
  * version held), then opens it, which runs the migrations after it. */
-static store *upgrade_from(fixture *f, int version, const char *const *extra, size_t nextra)
+static void build_old_store(fixture *f, int version, const char *const *extra, size_t nextra)
 {
     store_close(f->st);
     f->st = NULL;
@@ -968,7 +963,7 @@ static store *upgrade_from(fixture *f, int version, const char *const *extra, si
         }
         PQfinish(c);
     } else {
-        unlink(f->path);
+        remove_file_store(f->path);
         sqlite3 *db;
         assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
         for (int i = 0; i < version; i++)
@@ -980,6 +975,11 @@ static store *upgrade_from(fixture *f, int version, const char *const *extra, si
     }
     (void)pg_tables;
     (void)pg_tables_first;
+}
+
+static store *upgrade_from(fixture *f, int version, const char *const *extra, size_t nextra)
+{
+    build_old_store(f, version, extra, nextra);
     char err[512] = "";
     if (store_open(f->url, 0, &f->st, err, sizeof err))
         fail_msg("upgrading a version %d store: %s", version, err);
@@ -1280,6 +1280,96 @@ static void test_append_transaction(void **state)
     assert_int_equal(store_int(st, "SELECT count(*) FROM request_log"), 5);
 }
 
+/* A version 13 store's request log and journal, with a gap at the end of
+ * each (a purge, a fold) that a new row must not fill: seq is never used
+ * twice (ledger_fold.c relies on it). */
+static const char *const v13_log[] = {
+    "INSERT INTO request_log(at, client, method, path, status, items, bytes, duration_ms) VALUES"
+    " (100, 'c1', 'GET', '/persons', 200, 3, 10, 1), (110, 'c1', 'GET', '/groups', 200, 0, 10, 1),"
+    " (120, 'c2', 'GET', '/groups', 200, 0, 10, 1)",
+    "DELETE FROM request_log WHERE at=120",
+    "INSERT INTO ledger_journal(client, channel, at, persons) VALUES ('c1', 'api', 100, '{\"1\":[\"p1\"]}'),"
+    " ('c1', 'api', 200, '{\"1\":[\"p2\"]}')",
+    "DELETE FROM ledger_journal WHERE at=200",
+};
+
+/* Migration 14 moves the request log and the ledger's journal into the
+ * log file beside an SQLite store (nothing moves on PostgreSQL): every
+ * row is still there, new rows continue the sequences, and the store's
+ * own file holds neither table. Both backends. */
+static void test_upgrade_v13_log_file(void **state)
+{
+    fixture *f = *state;
+    store *st = upgrade_from(f, 13, v13_log, sizeof v13_log / sizeof *v13_log);
+    assert_int_equal(store_int(st, "SELECT count(*) FROM request_log"), 2);
+    assert_int_equal(store_int(st, "SELECT count(*) FROM ledger_pending WHERE person='p1'"), 1);
+    assert_int_equal(append_log(st, "c3", 300), 0);
+    assert_int_equal(store_int(st, "SELECT seq FROM request_log WHERE client='c3'"), 4);
+    journal_add(st, "c3", 300, "{\"1\":[\"p3\"]}");
+    assert_int_equal(store_int(st, "SELECT seq FROM ledger_journal WHERE client='c3'"), 3);
+    if (!on_pg) {
+        assert_int_equal(store_int(st, "SELECT count(*) FROM main.sqlite_master WHERE name IN"
+                                       " ('request_log', 'ledger_journal', 'ledger_pending')"), 0);
+        assert_int_equal(store_int(st, "SELECT count(*) FROM log.sqlite_master WHERE name IN"
+                                       " ('request_log', 'ledger_journal', 'ledger_pending')"), 3);
+    }
+    assert_int_equal(access_ledger_fold(st), STORE_OK);
+    assert_string_equal(ledger_of(st, "c1", "api", "p1"), "1 100 100");
+    assert_string_equal(ledger_of(st, "c3", "api", "p3"), "1 300 300");
+}
+
+/* Migration 14 copies the rows to the log file in a transaction of its
+ * own before it drops the tables: a crash between the two leaves the
+ * rows in both files, and the next open copies them again without
+ * doubling them. SQLite only. */
+static void test_upgrade_v13_interrupted(void **state)
+{
+    fixture *f = *state;
+    build_old_store(f, 13, v13_log, sizeof v13_log / sizeof *v13_log);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, tu_fmt("ATTACH '%s-log' AS log", f->path), NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sqlite_log_migrations[0], NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "PRAGMA log.user_version=1;"
+                                  "INSERT INTO log.request_log SELECT * FROM main.request_log;"
+                                  "INSERT INTO log.ledger_journal SELECT * FROM main.ledger_journal",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    char err[512] = "";
+    if (store_open(f->path, 0, &f->st, err, sizeof err))
+        fail_msg("opening a store whose move to the log file was interrupted: %s", err);
+    assert_int_equal(store_int(f->st, "SELECT count(*) FROM request_log"), 2);
+    assert_int_equal(store_int(f->st, "SELECT count(*) FROM ledger_journal"), 1);
+    assert_int_equal(append_log(f->st, "c3", 300), 0);
+    assert_int_equal(store_int(f->st, "SELECT seq FROM request_log WHERE client='c3'"), 4);
+}
+
+/* Why the log file exists: a response's log row and journal row do not
+ * change the store's own file, so the other connections keep their page
+ * cache of it (in WAL mode a commit to a file makes every other
+ * connection drop its cache of that file). A write to the store does
+ * change it. SQLite only. */
+static void test_append_leaves_the_store_file_alone(void **state)
+{
+    fixture *f = *state;
+    store *other;
+    char err[512];
+    assert_int_equal(store_open(f->path, 0, &other, err, sizeof err), STORE_OK);
+    int64_t v0 = store_int(f->st, "PRAGMA main.data_version");
+    assert_int_equal(store_begin_append(other), STORE_OK);
+    assert_int_equal(append_log(other, "c1", 100), 0);
+    assert_int_equal(store_commit(other), STORE_OK);
+    journal_add(other, "c1", 100, "{\"1\":[\"p1\"]}");
+    assert_int_equal(store_int(f->st, "PRAGMA main.data_version"), v0);
+    assert_int_equal(store_int(f->st, "SELECT count(*) FROM request_log"), 1);
+    assert_int_equal(store_begin(other), STORE_OK);
+    assert_int_equal(store_exec(other, "INSERT INTO setting(k, v) VALUES('test', '1')"), STORE_OK);
+    assert_int_equal(store_commit(other), STORE_OK);
+    assert_int_not_equal(store_int(f->st, "PRAGMA main.data_version"), v0);
+    store_close(other);
+}
+
 /* The raw-SQL API behaves the same on both backends: "?" placeholders
  * (not inside quotes), text, integers, NULL and bytes with zeros. */
 static void test_raw_sql(void **state)
@@ -1421,12 +1511,15 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_statement_reuse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_append_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ledger_fold_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upgrade_v13_log_file, setup, teardown),
     };
     /* version 1 files are SQLite files: PostgreSQL stores began at the
      * current layout */
     const struct CMUnitTest sqlite_only[] = {
         cmocka_unit_test_setup_teardown(test_upgrade_v1_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upgrade_v10_journal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upgrade_v13_interrupted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_append_leaves_the_store_file_alone, setup, teardown),
     };
     int rc = cmocka_run_group_tests_name("store on SQLite", tests, NULL, NULL);
     rc |= cmocka_run_group_tests_name("store on SQLite: upgrades", sqlite_only, NULL, NULL);
