@@ -486,6 +486,41 @@ def test_ledger_survives_kill_9(tmp_path):
         assert [d["client"] for d in out["disclosures"]] == [cid]
 
 
+def refuse_request_log(db, on):
+    """Makes every insert into request_log fail (on) or work again (off),
+    as a full disk or a lock held past the busy timeout would."""
+    if db.startswith("postgres"):
+        if on:
+            sql_exec(db, "CREATE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS "
+                         "$$BEGIN RAISE EXCEPTION 'refused by the test'; END$$")
+            sql_exec(db, "CREATE TRIGGER test_refuse BEFORE INSERT ON request_log "
+                         "FOR EACH ROW EXECUTE FUNCTION test_refuse()")
+        else:
+            sql_exec(db, "DROP TRIGGER test_refuse ON request_log")
+            sql_exec(db, "DROP FUNCTION test_refuse()")
+    elif on:
+        sql_exec(db, "CREATE TRIGGER log.test_refuse BEFORE INSERT ON request_log "
+                     "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+    else:
+        sql_exec(db, "DROP TRIGGER log.test_refuse")
+
+
+def test_a_read_that_cannot_be_recorded_is_not_sent(srv):
+    _, key = make_client(srv.cli, "unrecorded", *grant_args(cats=["Students"]))
+    pid = srv.api.get_json("/persons", {"limit": 1}, key=key)["data"][0]["id"]
+    refuse_request_log(srv.db, True)
+    try:
+        for resp in (srv.api.get("/persons", {"limit": 5}, key=key),
+                     srv.api.get("/persons/" + pid, key=key),
+                     srv.api.post("/persons/lookup", {"ids": [pid]}, key=key)):
+            body = assert_error(resp, 503)
+            assert body["code"] == "INTERNAL_ERROR" and "not sent" in body["message"], body
+            assert pid not in resp.text
+    finally:
+        refuse_request_log(srv.db, False)
+    assert srv.api.get("/persons", {"limit": 5}, key=key).status_code == 200
+
+
 def test_purge_removes_old_rows(srv):
     cid, key = make_client(srv.cli, "purged", *grant_args(cats=["Students"]))
     pid = srv.api.get_json("/persons", {"limit": 1}, key=key)["data"][0]["id"]
