@@ -70,6 +70,8 @@ void access_begin(access_view *av, store *st, const client *cl, const char *chan
     av->passthrough = cl->full_access;
     strmap_init(&av->ledger);
     buf_init(&av->ledger_all);
+    for (int k = 0; k < K__COUNT; k++)
+        buf_init(&av->seen[k]);
     strmap_init(&av->pmap);
     strmap_init(&av->inmap);
     if (!cl->full_access && cl->pseudonyms) {

@@ -49,6 +49,11 @@ typedef struct access_view {
      * person listed twice as once. */
     buf ledger_all;
     size_t nledger_all;
+    /* Entities of the other kinds received, per kind, NUL-terminated back
+     * to back: the fold keeps them per client (ledger_row under a reader
+     * of that kind) so that their scope exits can be told (exits.c). */
+    buf seen[K__COUNT];
+    size_t nseen[K__COUNT];
     long items;          /* entities sent */
     int pseudo;          /* pseudonymous ids (pseudonym.c) */
     int broken;          /* the view could not be set up: refuse the request */
@@ -118,10 +123,16 @@ void access_note_stored(access_view *av, const kind_desc *k, const char *id, con
 
 /* ---- scope exits (exits.c) */
 
-/* Persons the client received that are out of its view now, for
- * /deletedEntities (honouring `after`, `entities`; first page only).
- * *ids is a JSON array of person ids or NULL. */
+/* The entities the client received that are out of its view now, for
+ * /deletedEntities (honouring `after`, `entities`; first page only):
+ * *ids is a JSON object of id arrays under the kinds' deletedEntities
+ * keys ("persons", "groups", ...), or NULL when there are none. */
 int access_scope_exits(access_view *av, store *st, const char *raw_query, json_t **ids);
+/* Stamps the exits of the kinds in `kinds` (a bit per kind) that are new,
+ * so that /deletedEntities reports them from now on, and clears those of
+ * entities back in view. *fresh (may be NULL) is the number stamped now:
+ * the webhook dispatcher tells the client when it is not 0. */
+int access_exits_refresh(access_view *av, store *st, uint32_t kinds, long *fresh);
 /* Adds them to a /deletedEntities response body (call before
  * access_translate_response). */
 void access_add_exits(access_view *av, store *st, const char *path, const char *raw_query, int status, buf *body);

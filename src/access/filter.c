@@ -119,9 +119,20 @@ static int filter_fields(fctx *c, const field *fields, json_t *obj, int top)
     return drop_me;
 }
 
-/* The persons an entity of kind k tells the client about, for the ledger. */
+static void note_seen(access_view *av, int kind, const char *id)
+{
+    if (!id || kind < 0 || kind >= K__COUNT)
+        return;
+    buf_add(&av->seen[kind], id, strlen(id) + 1);
+    av->nseen[kind]++;
+}
+
+/* What an entity of kind k tells the client about, for the ledger: the
+ * persons it names (or is), and the entity itself when it is no person. */
 static void note_entity(access_view *av, const kind_desc *k, json_t *obj)
 {
+    if (k->id != K_PERSON)
+        note_seen(av, k->id, json_string_value(json_object_get(obj, "id")));
     if (k->id == K_PERSON) {
         uint32_t cats = 0;
         for (const field *f = k->fields; f->name; f++) {
@@ -313,6 +324,7 @@ void access_note_stored(access_view *av, const kind_desc *k, const char *id, con
         }
         return;
     }
+    note_seen(av, k->id, id);
     int any = 0;
     for (const field *f = k->fields; f->name && !any; f++)
         any = (f->flags & F_PERSONREF) != 0;

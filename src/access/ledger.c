@@ -3,9 +3,11 @@
  * writes the request's log row and one journal row holding the persons it
  * disclosed, grouped by the categories they were disclosed with,
  * {"categories": ["person", ...]}, so a crash loses at most the response in
- * flight (committed rows survive kill -9: WAL). Folding moves the journal
- * into ledger_row, one row per (reader, person), a reader being a (client,
- * channel) pair (ledger_fold.c).
+ * flight (committed rows survive kill -9: WAL). Entities of other kinds
+ * disclosed get a journal row per kind in the same form (kind set), so that
+ * their scope exits can be told too (exits.c). Folding moves the journal
+ * into ledger_row, one row per (reader, id), a reader being a (client,
+ * channel, kind); the view ledger shows the persons (ledger_fold.c).
  *
  * Who folds: in the server, the folder (a worker) once the journal has
  * been quiet for FOLD_QUIET_MS or has grown by FOLD_PERSONS persons, so a
@@ -88,18 +90,54 @@ static void journal_persons(const access_view *av, buf *b, long *persons)
     free(v);
 }
 
-static int write_ledger(access_view *av, store *st, int64_t now, const buf *persons)
+/* The entities of another kind received, in the persons' form under the
+ * Standard category alone: {"<cats>":["id",...]}. */
+static void journal_seen(const access_view *av, int kind, buf *b, long *count)
+{
+    buf_reserve(b, av->seen[kind].len + av->nseen[kind] * 3 + 16);
+    buf_printf(b, "{\"%u\":[", 1u << CAT_STANDARD);
+    const char *p = av->seen[kind].data;
+    for (size_t i = 0; i < av->nseen[kind]; i++, p += strlen(p) + 1) {
+        if (i)
+            buf_addc(b, ',');
+        buf_add_json_string(b, p);
+    }
+    buf_adds(b, "]}");
+    *count += (long)av->nseen[kind];
+}
+
+static int write_ledger(access_view *av, store *st, int64_t now, int kind, const buf *persons)
 {
     store_stmt *s;
-    if (store_prepare(st, "INSERT INTO ledger_journal(client, channel, at, persons) VALUES(?,?,?,?)", &s))
+    if (store_prepare(st, "INSERT INTO ledger_journal(client, channel, at, persons, kind) VALUES(?,?,?,?,?)", &s))
         return STORE_ERR;
     store_bind_text(s, 1, av->cl.id);
     store_bind_text(s, 2, av->channel);
     store_bind_int(s, 3, now);
     store_bind_text(s, 4, persons->data);
+    store_bind_int(s, 5, kind);
     int rc = store_step(s) < 0 ? STORE_ERR : STORE_OK;
     store_finalize(s);
     return rc;
+}
+
+/* The journal rows of a response: [K_PERSON] the persons, and one for
+ * each other kind it disclosed entities of; an empty buf for none. */
+static void journal_all(const access_view *av, buf rows[K__COUNT], long *count)
+{
+    if (av->ledger.n || av->nledger_all)
+        journal_persons(av, &rows[K_PERSON], count);
+    for (int k = 0; k < K__COUNT; k++)
+        if (k != K_PERSON && av->nseen[k])
+            journal_seen(av, k, &rows[k], count);
+}
+
+static int write_journal(access_view *av, store *st, int64_t now, const buf rows[K__COUNT])
+{
+    for (int k = 0; k < K__COUNT; k++)
+        if (rows[k].len && write_ledger(av, st, now, k, &rows[k]))
+            return STORE_ERR;
+    return STORE_OK;
 }
 
 /* ---- responses journaled lately
@@ -134,13 +172,19 @@ static size_t recent_home(const unsigned char h[16])
     return i & (RECENT_SLOTS - 1);
 }
 
-static void recent_hash(const access_view *av, const buf *persons, unsigned char h[16])
+static void recent_hash(const access_view *av, const buf rows[K__COUNT], unsigned char h[16])
 {
     crypto_generichash_state g;
     crypto_generichash_init(&g, NULL, 0, 16);
     crypto_generichash_update(&g, (const unsigned char *)av->cl.id, strlen(av->cl.id) + 1);
     crypto_generichash_update(&g, (const unsigned char *)av->channel, strlen(av->channel) + 1);
-    crypto_generichash_update(&g, (const unsigned char *)persons->data, persons->len);
+    for (int k = 0; k < K__COUNT; k++) {
+        if (!rows[k].len)
+            continue;
+        unsigned char kb = (unsigned char)k;
+        crypto_generichash_update(&g, &kb, 1);
+        crypto_generichash_update(&g, (const unsigned char *)rows[k].data, rows[k].len);
+    }
     crypto_generichash_final(&g, h, 16);
 }
 
@@ -253,25 +297,28 @@ int access_finish(access_view *av, store *st, const access_reqinfo *ri)
     store_set_scope(st, NULL);
     int pseudos = av->pmap.n > 0;
     int has_notes = av->ledger.n || av->nledger_all;
+    for (int k = 0; k < K__COUNT; k++)
+        has_notes |= av->nseen[k] != 0;
     if ((av->record && (ri || has_notes)) || pseudos) {
         int64_t now = time_now_ms();
         /* A failed response disclosed nothing: its ledger notes are dropped. */
         int disclosed = !ri || ri->status < 300;
         int rec = av->record;
         long persons = 0;
-        buf journal;
-        buf_init(&journal);
+        buf journal[K__COUNT];
         unsigned char h[16];
         int journal_it = rec && disclosed && has_notes;
         int remember = journal_it && worker_running(&folder);
+        for (int k = 0; k < K__COUNT; k++)
+            buf_init(&journal[k]);
         if (journal_it) {
-            journal_persons(av, &journal, &persons);
+            journal_all(av, journal, &persons);
             if (remember)
-                recent_hash(av, &journal, h);
+                recent_hash(av, journal, h);
             journal_it = !remember || !recent_seen(h, now);
         }
         if (store_begin_append(st) || (rec && ri && write_request(av, st, ri, now)) ||
-            (journal_it && write_ledger(av, st, now, &journal)) || (pseudos && access_pseudo_write(av, st)) ||
+            (journal_it && write_journal(av, st, now, journal)) || (pseudos && access_pseudo_write(av, st)) ||
             store_commit(st)) {
             log_msg(LOG_ERR, "writing the disclosure ledger for client %s failed: %s", av->cl.id, store_errmsg(st));
             store_rollback(st);
@@ -281,11 +328,16 @@ int access_finish(access_view *av, store *st, const access_reqinfo *ri)
                 recent_note(h, now);
             fold_when_due(st, persons);
         }
-        buf_free(&journal);
+        for (int k = 0; k < K__COUNT; k++)
+            buf_free(&journal[k]);
     }
     strmap_free(&av->ledger, NULL);
     buf_free(&av->ledger_all);
     av->nledger_all = 0;
+    for (int k = 0; k < K__COUNT; k++) {
+        buf_free(&av->seen[k]);
+        av->nseen[k] = 0;
+    }
     strmap_free(&av->pmap, free);
     strmap_free(&av->inmap, free);
     if (access_current() == av)

@@ -59,6 +59,7 @@ typedef struct fkey {
 
 typedef struct freader {
     char *client, *channel;
+    int kind;      /* of what its rows list: persons, or another kind's ids (scope exits) */
     int64_t id;    /* ledger_reader.id; 0 until resolved */
     int fresh;     /* created by this fold: no rows to read */
 } freader;
@@ -250,17 +251,18 @@ static int note_json(fold *f, uint32_t reader, int64_t at, const char *text)
     return rc;
 }
 
-static uint32_t reader_index(fold *f, const char *client, const char *channel)
+static uint32_t reader_index(fold *f, const char *client, const char *channel, int kind)
 {
     buf name;
     buf_init(&name);
     buf_adds(&name, client);
     buf_addc(&name, '\x1f');
     buf_adds(&name, channel);
+    buf_printf(&name, "\x1f%d", kind);
     uintptr_t ix = (uintptr_t)strmap_get(&f->reader_ix, buf_cstr(&name));
     if (!ix) {
         f->readers = xrealloc(f->readers, (f->nreaders + 1) * sizeof *f->readers);
-        f->readers[f->nreaders] = (freader){ .client = xstrdup(client), .channel = xstrdup(channel) };
+        f->readers[f->nreaders] = (freader){ .client = xstrdup(client), .channel = xstrdup(channel), .kind = kind };
         ix = ++f->nreaders;
         strmap_put(&f->reader_ix, buf_cstr(&name), (void *)ix);
     }
@@ -274,7 +276,7 @@ static int read_journal(store *st, fold *f, int64_t stop)
 {
     for (;;) {
         store_stmt *s;
-        if (store_prepare(st, "SELECT seq, client, channel, at, persons FROM ledger_journal"
+        if (store_prepare(st, "SELECT seq, client, channel, at, persons, kind FROM ledger_journal"
                               " WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?", &s))
             return -1;
         store_bind_int(s, 1, f->hi);
@@ -283,7 +285,7 @@ static int read_journal(store *st, fold *f, int64_t stop)
         int rc, rows = 0, bad = 0;
         while ((rc = store_step(s)) == 1) {
             int64_t seq = store_col_int(s, 0), at = store_col_int(s, 3);
-            uint32_t r = reader_index(f, store_col_text(s, 1), store_col_text(s, 2));
+            uint32_t r = reader_index(f, store_col_text(s, 1), store_col_text(s, 2), (int)store_col_int(s, 5));
             const char *persons = store_col_text(s, 4);
             if (note_fast(f, r, at, persons) && note_json(f, r, at, persons)) {
                 log_msg(LOG_ERR, "the disclosure ledger's journal row %lld is not readable", (long long)seq);
@@ -313,10 +315,11 @@ static int resolve_readers(store *st, fold *f)
             if (r->id)
                 continue;
             store_stmt *s;
-            if (store_prepare(st, "SELECT id FROM ledger_reader WHERE client=? AND channel=?", &s))
+            if (store_prepare(st, "SELECT id FROM ledger_reader WHERE client=? AND channel=? AND kind=?", &s))
                 return -1;
             store_bind_text(s, 1, r->client);
             store_bind_text(s, 2, r->channel);
+            store_bind_int(s, 3, r->kind);
             int rc = store_step(s);
             r->id = rc == 1 ? store_col_int(s, 0) : 0;
             store_finalize(s);
@@ -335,12 +338,13 @@ static int resolve_readers(store *st, fold *f)
             if (f->readers[i].id)
                 continue;
             store_stmt *s;
-            if (store_prepare(st, "INSERT INTO ledger_reader(client, channel) VALUES(?,?) ON CONFLICT DO NOTHING", &s)) {
+            if (store_prepare(st, "INSERT INTO ledger_reader(client, channel, kind) VALUES(?,?,?) ON CONFLICT DO NOTHING", &s)) {
                 store_rollback(st);
                 return -1;
             }
             store_bind_text(s, 1, f->readers[i].client);
             store_bind_text(s, 2, f->readers[i].channel);
+            store_bind_int(s, 3, f->readers[i].kind);
             int rc = store_step(s);
             store_finalize(s);
             if (rc < 0) {

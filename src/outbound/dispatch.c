@@ -96,11 +96,14 @@ typedef struct pending_sub {
     char id[UUID_STR_LEN], client[UUID_STR_LEN];
     uint32_t kinds;
     int64_t cursor;
+    /* The client's newest access event, and the one its exits were last
+     * looked for after: a grant narrowed leaves no row in the feed. */
+    int64_t event_at, scope_at;
 } pending_sub;
 
 /* The feed after the subscription's cursor, each change with what its
  * client may learn of it through the access view: 1 in view (a deletion:
- * of a granted kind), 2 a person it received who has left its view (a
+ * of a granted kind), 2 an entity it received that has left its view (a
  * deletion to it, as /deletedEntities reports it), 0 nothing. The view's
  * scope is the SQL of the API's own lists (sql_scope). */
 static void feed_query(const access_view *av, const pending_sub *ps, int gone, sqlq *q)
@@ -119,11 +122,10 @@ static void feed_query(const access_view *av, const pending_sub *ps, int gone, s
             buf_printf(&q->sql, " WHEN c.kind=%d AND c.op='delete' THEN 1 WHEN c.kind=%d AND ", k, k);
             sql_scope(&av->scope, k, "c.id", q);
             buf_adds(&q->sql, " THEN 1");
-            if (k == K_PERSON) {
-                buf_printf(&q->sql, " WHEN c.kind=%d AND c.id IN (SELECT l.person FROM ledger l WHERE l.client=", k);
-                sqlq_text(q, av->cl.id);
-                buf_adds(&q->sql, ") THEN 2");
-            }
+            buf_printf(&q->sql, " WHEN c.kind=%d AND c.id IN (SELECT l.person FROM ledger_reader r CROSS JOIN"
+                                " ledger_row l WHERE l.reader=r.id AND r.kind=%d AND r.client=", k, k);
+            sqlq_text(q, av->cl.id);
+            buf_adds(&q->sql, ") THEN 2");
         }
         buf_adds(&q->sql, " ELSE 0 END");
     }
@@ -149,12 +151,20 @@ static int fill_one(dispatcher *d, const pending_sub *ps)
         return 0;
     access_view av;
     memset(&av, 0, sizeof av);
-    /* The feed query reads ledger: persons received a moment ago may still
-     * be in the journal only. */
-    if (!gone && (ps->kinds & (1u << K_PERSON)) && access_ledger_fold(st))
+    /* The feed query reads the ledger: what was received a moment ago may
+     * still be in the journal only. */
+    if (!gone && access_ledger_fold(st))
         return -1;
+    long exits = 0;
+    int regrant = !gone && ps->event_at > ps->scope_at;
     if (!gone)
         access_begin(&av, st, &cl, "webhook", 0); /* a notification names kinds only: no ledger */
+    /* Stamped here, the exits are the client's to fetch from now on, and
+     * this notification tells it so. */
+    if (regrant && access_exits_refresh(&av, st, ps->kinds, &exits)) {
+        access_finish(&av, st, NULL);
+        return -1;
+    }
     sqlq fq;
     feed_query(&av, ps, gone, &fq);
     if (!gone)
@@ -165,7 +175,7 @@ static int fill_one(dispatcher *d, const pending_sub *ps)
     if (rc)
         return -1;
     uint32_t mod = 0;
-    int deleted = 0;
+    int deleted = exits > 0;
     int64_t last = ps->cursor;
     while ((rc = store_step(q)) == 1) {
         last = store_col_int(q, 0);
@@ -179,7 +189,7 @@ static int fill_one(dispatcher *d, const pending_sub *ps)
             mod |= 1u << kind;
     }
     store_finalize(q);
-    if (rc < 0 || last == ps->cursor)
+    if (rc < 0 || (last == ps->cursor && !regrant))
         return rc < 0 ? -1 : 0;
     if (store_begin(st))
         return -1;
@@ -222,9 +232,10 @@ static int fill_one(dispatcher *d, const pending_sub *ps)
         }
         free(body);
     }
-    if (!rc && !store_prepare(st, "UPDATE subscription SET cursor=? WHERE id=?", &q)) {
+    if (!rc && !store_prepare(st, "UPDATE subscription SET cursor=?, scope_at=? WHERE id=?", &q)) {
         store_bind_int(q, 1, last);
-        store_bind_text(q, 2, ps->id);
+        store_bind_int(q, 2, regrant ? ps->event_at : ps->scope_at);
+        store_bind_text(q, 3, ps->id);
         rc = store_step(q) != 0;
         store_finalize(q);
     }
@@ -238,8 +249,10 @@ static int fill_one(dispatcher *d, const pending_sub *ps)
 static void fill(dispatcher *d)
 {
     store_stmt *q;
-    if (store_prepare(d->st, "SELECT id, client, kinds, cursor FROM subscription WHERE expires>? AND"
-                             " cursor < (SELECT COALESCE(MAX(seq), 0) FROM changes)", &q))
+    if (store_prepare(d->st, "SELECT id, client, kinds, cursor, scope_at, event_at FROM"
+                             " (SELECT s.*, (SELECT COALESCE(MAX(e.at), 0) FROM access_event e"
+                             "   WHERE e.client=s.client) AS event_at FROM subscription s WHERE s.expires>?) t"
+                             " WHERE cursor < (SELECT COALESCE(MAX(seq), 0) FROM changes) OR event_at > scope_at", &q))
         return;
     store_bind_int(q, 1, time_now_ms());
     pending_sub *ps = NULL;
@@ -253,6 +266,8 @@ static void fill(dispatcher *d)
         snprintf(ps[n].client, UUID_STR_LEN, "%s", store_col_text(q, 1));
         ps[n].kinds = (uint32_t)store_col_int(q, 2);
         ps[n].cursor = store_col_int(q, 3);
+        ps[n].scope_at = store_col_int(q, 4);
+        ps[n].event_at = store_col_int(q, 5);
         n++;
     }
     store_finalize(q);

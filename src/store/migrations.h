@@ -267,6 +267,29 @@ static const char *const sqlite_migrations[] = {
     "DROP VIEW ledger_pending;"
     "DROP TABLE request_log;"
     "DROP TABLE ledger_journal;",
+    /* 15: scope exits of every kind, not only persons. What a client
+     * received of a kind other than Person is kept as the persons are, in
+     * ledger_row, under a reader of its own per (client, channel, kind),
+     * so the fold needs nothing new; the view ledger (the persons, for
+     * audits) reads the Person readers only. scope_exit gains the kind;
+     * subscription.scope_at is the last access event (a grant, say) its
+     * dispatcher has looked for exits after (src/outbound/dispatch.c). */
+    "CREATE TABLE ledger_reader_15(id INTEGER PRIMARY KEY, client TEXT NOT NULL, channel TEXT NOT NULL,"
+    "  kind INTEGER NOT NULL DEFAULT 1, UNIQUE(client, channel, kind));"
+    "INSERT INTO ledger_reader_15(id, client, channel) SELECT id, client, channel FROM ledger_reader;"
+    "DROP VIEW ledger;"
+    "DROP TABLE ledger_reader;"
+    "ALTER TABLE ledger_reader_15 RENAME TO ledger_reader;"
+    "CREATE VIEW ledger AS SELECT r.client AS client, r.channel AS channel, l.person AS person,"
+    "  l.cats AS cats, l.first AS first, l.last AS last FROM ledger_reader r CROSS JOIN ledger_row l"
+    "  WHERE l.reader=r.id AND r.kind=1;"
+    "CREATE TABLE scope_exit_15(client TEXT NOT NULL, kind INTEGER NOT NULL, id TEXT NOT NULL,"
+    "  at INTEGER NOT NULL, PRIMARY KEY(client, kind, id)) WITHOUT ROWID;"
+    "INSERT INTO scope_exit_15(client, kind, id, at) SELECT client, 1, person, at FROM scope_exit;"
+    "DROP TABLE scope_exit;"
+    "ALTER TABLE scope_exit_15 RENAME TO scope_exit;"
+    "ALTER TABLE subscription ADD COLUMN scope_at INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX access_event_client ON access_event(client, at);",
 };
 
 /* The SQLite log file's own versions (store_sqlite.c, "the log file"):
@@ -283,6 +306,13 @@ static const char *const sqlite_log_migrations[] = {
     "CREATE VIEW log.ledger_pending AS SELECT j.client AS client, j.channel AS channel, p.value AS person,"
     "  CAST(g.key AS INTEGER) AS cats, j.at AS at FROM ledger_journal j, json_each(j.persons) g,"
     "  json_each(g.value) p;",
+    /* 2: the kind of what a journal row lists (store migration 15); the
+     * view ledger_pending, like ledger, shows the persons. */
+    "ALTER TABLE log.ledger_journal ADD COLUMN kind INTEGER NOT NULL DEFAULT 1;"
+    "DROP VIEW log.ledger_pending;"
+    "CREATE VIEW log.ledger_pending AS SELECT j.client AS client, j.channel AS channel, p.value AS person,"
+    "  CAST(g.key AS INTEGER) AS cats, j.at AS at FROM ledger_journal j, json_each(j.persons) g,"
+    "  json_each(g.value) p WHERE j.kind=1;",
 };
 
 #endif

@@ -217,6 +217,22 @@ static const char *const pg_migrations[] = {
      * file of their own, which PostgreSQL does not need (its readers keep
      * their cache across other sessions' commits). */
     "SELECT 1",
+    /* 15: scope exits of every kind, as in migrations.h. */
+    "ALTER TABLE ledger_reader ADD COLUMN kind integer NOT NULL DEFAULT 1;"
+    "ALTER TABLE ledger_reader DROP CONSTRAINT ledger_reader_client_channel_key;"
+    "ALTER TABLE ledger_reader ADD UNIQUE(client, channel, kind);"
+    "CREATE OR REPLACE VIEW ledger AS SELECT r.client, r.channel, l.person, l.cats, l.first, l.last"
+    "  FROM ledger_reader r CROSS JOIN ledger_row l WHERE l.reader=r.id AND r.kind=1;"
+    "ALTER TABLE ledger_journal ADD COLUMN kind integer NOT NULL DEFAULT 1;"
+    "CREATE OR REPLACE VIEW ledger_pending AS SELECT j.client, j.channel, p.value COLLATE \"C\" AS person,"
+    "  g.key::bigint AS cats, j.at FROM ledger_journal j, jsonb_each(j.persons::jsonb) g,"
+    "  jsonb_array_elements_text(g.value) p WHERE j.kind=1;"
+    "ALTER TABLE scope_exit RENAME COLUMN person TO id;"
+    "ALTER TABLE scope_exit ADD COLUMN kind integer NOT NULL DEFAULT 1;"
+    "ALTER TABLE scope_exit DROP CONSTRAINT scope_exit_pkey;"
+    "ALTER TABLE scope_exit ADD PRIMARY KEY(client, kind, id);"
+    "ALTER TABLE subscription ADD COLUMN scope_at bigint NOT NULL DEFAULT 0;"
+    "CREATE INDEX access_event_client ON access_event(client, at)",
 };
 
 /* Dropped before pg_tables: the view ledger (12) goes with them, so that

@@ -27,18 +27,18 @@ static const struct {
     { "request_log", "seq, at, client, credential, method, path, query, status, items, bytes, duration_ms",
       "iitttttiiii" },
     /* ledger is a view of these two (migration 12); readers keep their ids. */
-    { "ledger_reader", "id, client, channel", "itt" },
+    { "ledger_reader", "id, client, channel, kind", "itti" },
     { "ledger_row", "reader, person, cats, first, last", "itiii" },
     /* seq is left out: the new store numbers the rows itself. */
-    { "ledger_journal", "client, channel, at, persons", "ttit" },
-    { "scope_exit", "client, person, at", "tti" },
+    { "ledger_journal", "client, channel, at, persons, kind", "ttiti" },
+    { "scope_exit", "client, kind, id, at", "titi" },
     { "pseudonym", "client, pseudo, person", "ttt" },
     { "issuer", "iss, jwks_file, audience, location, organization_id, client, created", "tttttti" },
     /* Leases (store_lease) say which node of the old store does what; the
      * new store's nodes take their own. */
     { "setting", "k, v", "tt", "k LIKE 'lease.%'" },
-    { "subscription", "id, client, name, target, kinds, secret, expires, created, cursor, failing, last_error",
-      "ttttitiiiit" },
+    { "subscription", "id, client, name, target, kinds, secret, expires, created, cursor, failing, last_error,"
+                      " scope_at", "ttttitiiiiti" },
     { "outbox", "id, sub, body, created, next_at, first_try, attempts", "ittiiii" },
     { "feedback", "id, client, channel, at, body", "ittit" },
     { "source", "id, name, type, key_hash, url, auth, schedule, kinds, delete_pct, change_pct, hold_min, raised_pct,"

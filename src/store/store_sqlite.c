@@ -172,7 +172,8 @@ static int log_move_rows(store *st)
     return store_exec(st,
                       "BEGIN IMMEDIATE;"
                       "INSERT OR IGNORE INTO log.request_log SELECT * FROM main.request_log;"
-                      "INSERT OR IGNORE INTO log.ledger_journal SELECT * FROM main.ledger_journal;"
+                      "INSERT OR IGNORE INTO log.ledger_journal(seq, client, channel, at, persons)"
+                      "  SELECT seq, client, channel, at, persons FROM main.ledger_journal;"
                       "DELETE FROM log.sqlite_sequence WHERE name IN ('request_log', 'ledger_journal');"
                       "INSERT INTO log.sqlite_sequence SELECT name, seq FROM main.sqlite_sequence"
                       "  WHERE name IN ('request_log', 'ledger_journal');"

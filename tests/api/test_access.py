@@ -589,3 +589,44 @@ def test_scope_exits_in_deleted_entities(srv, full):
     # Back in view: no longer an exit.
     srv.cli.ingest("persons", [pupil(pid, a)])
     assert pid not in srv.api.get_json("/deletedEntities", key=key)["data"].get("persons", [])
+
+
+def test_scope_exits_of_every_kind(srv, full):
+    """Groups and organisations the client received leave its view (a group
+    moves, the grant is narrowed): /deletedEntities says so, and names
+    nothing it never received."""
+    a, b, c = schools(full, 3, offset=6)
+    in_a = sorted(g for g, o in full.by_kind["groups"].items() if full.ref(o, "organisation") == a)
+    assert len(in_a) >= 2, "the demo has a school with groups"
+    cid, key = make_client(srv.cli, "exits-every-kind", *grant_args(orgs=[a, b], cats=["Groups"]))
+
+    def deleted(params=None):
+        """What /deletedEntities adds to the demo's own deletions."""
+        data = srv.api.get_json("/deletedEntities", params, key=key)["data"]
+        return {k: set(data.get(k, [])) - base.get(k, set()) for k in ("groups", "organisations")}
+    base = {}
+    base = deleted()
+    assert not base["organisations"] & {a, b} and in_a[0] not in base["groups"]
+    moving = dict(full.by_kind["groups"][in_a[0]], id=str(uuid.uuid4()))
+    moving.pop("meta", None)
+    moving["organisation"] = {"id": b}
+    srv.cli.ingest("groups", [moving])
+    got = srv.api.lookup("groups", {"ids": [in_a[0], moving["id"]]}, key=key)
+    assert {g["id"] for g in got} == {in_a[0], moving["id"]}
+    assert srv.api.get("/organisations/" + a, key=key).status_code == 200
+    assert deleted() == {"groups": set(), "organisations": set()}
+
+    # The group moves to a school the client does not have.
+    srv.cli.ingest("groups", [dict(moving, organisation={"id": c})])
+    assert deleted() == {"groups": {moving["id"]}, "organisations": set()}
+
+    # The grant loses school a: what it received there goes, and only that.
+    srv.cli.run("client", "revoke", "--db", srv.db, cid, "--org", a)
+    assert deleted() == {"groups": {moving["id"], in_a[0]}, "organisations": {a}}
+    assert deleted([("entities", "Group")]) == {"groups": {moving["id"], in_a[0]}, "organisations": set()}
+    assert deleted({"after": "2999-01-01T00:00:00Z"}) == {"groups": set(), "organisations": set()}
+
+    # Granted again and back at b: no longer exits.
+    srv.cli.run("client", "grant", "--db", srv.db, cid, "--org", a)
+    srv.cli.ingest("groups", [dict(moving, organisation={"id": b})])
+    assert deleted() == {"groups": set(), "organisations": set()}

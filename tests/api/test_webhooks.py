@@ -410,3 +410,37 @@ def test_a_stopped_subscriber_hears_nothing_until_resumed(hooks, receivers):
         cli.run("resume", "--db", cli.db, "--client", cid)
     rec.wait(1)
     assert rec.bodies()[0]["modifiedEntites"] == ["Person"]
+
+
+def test_scope_exits_of_any_kind_are_deletions_to_the_subscriber(hooks, receivers):
+    """A group the client received that moves out of its view, and the
+    grant narrowed (which changes no entity), each notify deletedEntities."""
+    api, cli = hooks.api, hooks.cli
+    units = sorted(o["id"] for o in api.walk("/organisations", {"type": "Skolenhet"}))
+    a, b, c = units[2], units[3], units[4]
+    cid, key = make_client(cli, "hook-exits", *grant_args(orgs=[a, b], cats=["Groups"]))
+    rec = receivers().start()
+    sub, _secret = subscribe(api, rec.url, ["Group"], key=key)
+    g = next(x for x in api.walk("/groups", key=key) if x["organisation"]["id"] == b)
+    moving = {k: v for k, v in g.items() if k != "meta"}
+    moving["id"] = str(uuid.uuid4())
+    cli.ingest("groups", [moving])
+    rec.wait(1)
+    assert rec.bodies()[0] == {"modifiedEntites": ["Group"], "deletedEntities": False}
+    assert api.get("/groups/" + moving["id"], key=key).status_code == 200
+
+    cli.ingest("groups", [dict(moving, organisation={"id": c})])
+    rec.wait(2)
+    assert rec.bodies()[1] == {"modifiedEntites": [], "deletedEntities": True}
+
+    # Narrowing the grant: no change in the feed, a deletion all the same.
+    cli.run("client", "revoke", "--db", cli.db, cid, "--org", b)
+    rec.wait(3)
+    assert rec.bodies()[2] == {"modifiedEntites": [], "deletedEntities": True}
+    assert g["id"] in api.get_json("/deletedEntities", key=key)["data"]["groups"]
+    # A grant that takes nothing away tells nothing.
+    cli.run("client", "grant", "--db", cli.db, cid, "--org", c)
+    until(lambda: int(sql_value(hooks.db, "SELECT scope_at FROM subscription WHERE id=%s" % sql_quote(sub["id"])))
+          >= int(sql_value(hooks.db, "SELECT MAX(at) FROM access_event WHERE client=%s" % sql_quote(cid))),
+          "the dispatcher to look at the new grant")
+    assert _pending(hooks, sub["id"]) == 0 and len(rec.got) == 3
