@@ -119,9 +119,10 @@ static int filter_fields(fctx *c, const field *fields, json_t *obj, int top)
     return drop_me;
 }
 
+/* Only kinds /deletedEntities reports can have exits worth keeping ids for. */
 static void note_seen(access_view *av, int kind, const char *id)
 {
-    if (!id || kind < 0 || kind >= K__COUNT)
+    if (!id || kind < 0 || kind >= K__COUNT || !model_kind(kind)->deleted_key)
         return;
     buf_add(&av->seen[kind], id, strlen(id) + 1);
     av->nseen[kind]++;

@@ -1,6 +1,9 @@
 /*
  * Folding the disclosure ledger's journal into ledger_row (why there is a
- * journal: ledger.c). A fold takes the journal a batch at a time:
+ * journal: ledger.c). A reader is a (client, channel, kind): the persons a
+ * client received are the rows of its Person readers, and the ids of other
+ * kinds it received (for scope exits, exits.c) those of its readers of
+ * that kind, folded alike. A fold takes the journal a batch at a time:
  *
  *   1. it reads journal rows in seq order, outside any transaction, into
  *      one hash map of (reader, person) -> categories, first, last, until

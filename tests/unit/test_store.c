@@ -1318,6 +1318,42 @@ static void test_upgrade_v13_log_file(void **state)
     assert_string_equal(ledger_of(st, "c3", "api", "p3"), "1 300 300");
 }
 
+/* 14's exits (persons only) and ledger readers (no kind), on either backend. */
+static const char *const v14_exits[] = {
+    "INSERT INTO ledger_reader(client, channel) VALUES ('c1', 'api')",
+    "INSERT INTO ledger_row(reader, person, cats, first, last) VALUES (1, 'p1', 2, 100, 100)",
+    "INSERT INTO scope_exit(client, person, at) VALUES ('c1', 'p1', 150)",
+};
+
+/* Migration 15 keeps what the client received of other kinds beside the
+ * persons: the old readers and exits become the Person kind's, and a
+ * journal row of groups folds under a reader of its own that the view
+ * ledger (the persons, for audits) does not show. Both backends. */
+static void test_upgrade_v14_exits_of_every_kind(void **state)
+{
+    fixture *f = *state;
+    store *st = upgrade_from(f, 14, v14_exits, sizeof v14_exits / sizeof *v14_exits);
+    assert_string_equal(ledger_of(st, "c1", "api", "p1"), "2 100 100");
+    assert_int_equal(store_int(st, "SELECT count(*) FROM ledger_reader WHERE client='c1' AND kind=1"), 1);
+    assert_int_equal(store_int(st, "SELECT count(*) FROM scope_exit WHERE client='c1' AND kind=1 AND id='p1'"
+                                   " AND at=150"), 1);
+    assert_int_equal(store_int(st, "SELECT count(*) FROM subscription WHERE scope_at<>0"), 0);
+    store_stmt *s;
+    assert_int_equal(store_begin(st), STORE_OK);
+    assert_int_equal(store_prepare(st, "INSERT INTO ledger_journal(client, channel, at, persons, kind)"
+                                       " VALUES('c1','api',300,'{\"1\":[\"g1\",\"p1\"]}',?)", &s), STORE_OK);
+    store_bind_int(s, 1, K_GROUP);
+    assert_int_equal(store_step(s), 0);
+    store_finalize(s);
+    assert_int_equal(store_commit(st), STORE_OK);
+    assert_int_equal(store_int(st, "SELECT count(*) FROM ledger_pending"), 0);
+    assert_int_equal(access_ledger_fold(st), STORE_OK);
+    assert_int_equal(store_int(st, "SELECT count(*) FROM ledger WHERE person='g1'"), 0);
+    assert_string_equal(ledger_of(st, "c1", "api", "p1"), "2 100 100"); /* the group's p1 is not the person's */
+    assert_int_equal(store_int(st, tu_fmt("SELECT count(*) FROM ledger_reader r JOIN ledger_row l ON l.reader=r.id"
+                                          " WHERE r.client='c1' AND r.kind=%d AND l.person IN ('g1', 'p1')", K_GROUP)), 2);
+}
+
 /* Migration 14 copies the rows to the log file in a transaction of its
  * own before it drops the tables: a crash between the two leaves the
  * rows in both files, and the next open copies them again without
@@ -1512,6 +1548,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_append_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ledger_fold_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upgrade_v13_log_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upgrade_v14_exits_of_every_kind, setup, teardown),
     };
     /* version 1 files are SQLite files: PostgreSQL stores began at the
      * current layout */
