@@ -396,6 +396,10 @@ static int filter_pred(sqlq *s, const query *q, const query_filter *f, int drive
              * be built again for every page). */
             add(s, "EXISTS ");
             rel_select(s, q, "e.id");
+        } else if (drives && s->drive_set) {
+            add(s, "e.eid IN (SELECT eid FROM temp.drive_set WHERE h=");
+            sqlq_int(s, s->drive_set);
+            add(s, ")");
         } else {
             add(s, "e.eid IN ");
             rel_select(s, q, NULL);
@@ -544,6 +548,15 @@ int sql_list(const query *q, long limit, sqlq *s)
     sqlq_int(s, limit);
     if (s->drive)
         add(s, ") ORDER BY o.eid");
+    return 0;
+}
+
+int sql_list_keyset(const query *q, size_t i, sqlq *s)
+{
+    if (i >= q->nf || q->sort || !is_rel(q->f[i].p->op))
+        return -1;
+    if (s)
+        rel_select(s, q, NULL);
     return 0;
 }
 

@@ -49,6 +49,8 @@ typedef struct sqlq {
                        * arrival order is read through; 0: the range scan of the kind */
     int64_t eid_from; /* set by sql_list: the eid a page in arrival order starts after (0: the
                        * first page), which relationship.*'s set is bounded by too */
+    int64_t drive_set; /* SQLite: not 0, the driving relationship.* set is already in the
+                        * connection's temp.drive_set under this key (store_sqlite.c) */
 } sqlq;
 
 void sqlq_init(sqlq *s, int dollar);
@@ -65,6 +67,10 @@ int sql_list(const query *q, long limit, sqlq *s);
  * for choosing sqlq.drive; -1 when filter i is not a set of ids or the list
  * is in a sort key's order. */
 int sql_list_probe(const query *q, size_t i, long cap, sqlq *s);
+/* The SELECT of the entity keys filter i of q admits when it is a
+ * relationship.* filter, for a backend to keep (0); -1 for any other.
+ * With s NULL it only answers. */
+int sql_list_keyset(const query *q, size_t i, sqlq *s);
 /* SELECT id, json for entities of kind with ids / with an index key value. */
 void sql_fetch_ids(int kind, const char *const *ids, size_t n, sqlq *s);
 void sql_fetch_by_key(int kind, const char *key, int via_kind, const char *via_key,

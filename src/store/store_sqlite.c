@@ -21,12 +21,27 @@
 /* The log file beside the store (see "the log file" below). */
 #define LOG_SUFFIX "-log"
 
+/* A relationship.* set kept in temp.drive_set (see "drive sets" below). */
+#define DRIVE_SLOTS 16
+typedef struct drive_slot {
+    int64_t h;         /* the set's key in temp.drive_set; 0: free */
+    int64_t version;   /* PRAGMA main.data_version it was read at */
+    uint64_t writes;   /* store.writes it was read at */
+    uint64_t used;     /* store.drive_clock at its last use */
+} drive_slot;
+
 struct store {
     store_head h; /* first: see backend.h */
     sqlite3 *db;
     char err[512];
     sqlite3_stmt *put, *upd, *meta, *meta_json, *exists, *del_e, *del_idx, *del_sort, *del_prel,
         *ins_idx, *ins_sort, *ins_prel, *fix_peid, *ins_change, *ins_tomb;
+    /* Entity writes on this connection: PRAGMA data_version tells of other
+     * connections' commits only. */
+    uint64_t writes;
+    int drive_table; /* temp.drive_set exists */
+    uint64_t drive_clock;
+    drive_slot drives[DRIVE_SLOTS];
 };
 
 struct store_stmt {
@@ -451,6 +466,7 @@ static int prel_row_op(store *st, sqlite3_stmt *s, int kind, const char *id, con
  * pupil rewrites its name rows, not its relations. */
 static int sq_entity_rows(store *st, int kind, const char *id, const entity_rows *old, const entity_rows *new)
 {
+    st->writes++;
     for (size_t i = 0; old && i < old->nidx; i++)
         if (!rows_has_idx(new, &old->idx[i]) && idx_row_op(st, st->del_idx, kind, id, &old->idx[i]))
             return STORE_ERR;
@@ -496,6 +512,7 @@ static int add_change(store *st, int kind, const char *id, const char *op, int64
 static int sq_entity_put(store *st, int kind, const char *id, const char *json, const entity_rows *r,
                          const entity_rows *old, int64_t created, int64_t modified, const char *source)
 {
+    st->writes++;
     sqlite3_stmt *s = old ? st->upd : st->put;
     bind_kind_id(s, kind, id);
     sqlite3_bind_text(s, 3, json, -1, SQLITE_STATIC);
@@ -522,6 +539,7 @@ static int sq_entity_put(store *st, int kind, const char *id, const char *json, 
 
 static int sq_entity_delete(store *st, int kind, const char *id, const entity_rows *old, int64_t at)
 {
+    st->writes++;
     bind_kind_id(st->del_e, kind, id);
     if (run(st, st->del_e, "deleting an entity") || sq_entity_rows(st, kind, id, old, NULL) ||
         fix_peid(st, kind, id))
@@ -535,6 +553,7 @@ static int sq_entity_delete(store *st, int kind, const char *id, const entity_ro
 
 static int sq_orgtree_rebuild(store *st)
 {
+    st->writes++;
     char sql[512];
     snprintf(sql, sizeof sql,
              "DELETE FROM orgtree;"
@@ -701,17 +720,138 @@ static int choose_drive(store *st, const query *q, long limit)
     return best;
 }
 
+/* ---- drive sets
+ *
+ * A page of /persons?relationship.* driven from its set (choose_drive)
+ * built the set again for every page and every request: a school's is a
+ * few thousand prel rows, the guardians' found through their children,
+ * 2-3 ms of a request that otherwise costs about one. The connection
+ * keeps the sets it built in a temporary table of its own, by a hash of
+ * the set's SQL and values, and reads one again only while the store is
+ * as it was: PRAGMA main.data_version unchanged (no other connection has
+ * committed to the store's file; the log file's commits, which every
+ * response makes, do not count, which is why the log has a file of its
+ * own) and no entity written on this connection. The check and the page
+ * run in one read transaction, so the set and the page see one snapshot.
+ * A set is at most choose_drive's bound (a few times sqrt(limit × N)
+ * keys), and DRIVE_SLOTS of them are kept, the least recently used
+ * making room. */
+
+static int64_t data_version(store *st)
+{
+    sqlite3_stmt *s;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA main.data_version", -1, &s, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+static int drop_set(store *st, int64_t h)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db, "DELETE FROM temp.drive_set WHERE h=?", -1, &s, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(s, 1, h);
+    int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* Reads filter i's set into temp.drive_set under h. */
+static int fill_set(store *st, const query *q, size_t i, int64_t h)
+{
+    if (!st->drive_table) {
+        if (sqlite3_exec(st->db, "CREATE TEMP TABLE IF NOT EXISTS drive_set(h INTEGER NOT NULL, eid INTEGER NOT NULL,"
+                                 " PRIMARY KEY(h, eid)) WITHOUT ROWID", NULL, NULL, NULL) != SQLITE_OK)
+            return -1;
+        st->drive_table = 1;
+    }
+    sqlq ins;
+    sqlq_init(&ins, 0);
+    /* OR IGNORE: a person named twice is one key, a person not stored
+     * (peid NULL) none. */
+    buf_adds(&ins.sql, "INSERT OR IGNORE INTO temp.drive_set(h, eid) SELECT ");
+    sqlq_int(&ins, h);
+    buf_adds(&ins.sql, ", p.* FROM ");
+    int rc = sql_list_keyset(q, i, &ins);
+    buf_adds(&ins.sql, " p");
+    sqlite3_stmt *s;
+    if (!rc)
+        rc = prepare_q(st, &ins, &s) ? -1 : 0;
+    if (!rc) {
+        rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+        sqlite3_finalize(s);
+    }
+    sqlq_free(&ins);
+    return rc;
+}
+
+/* The key of filter i's set in temp.drive_set, read now when it is not
+ * there or out of date; 0 when the set cannot be kept (then the page
+ * builds it as before). Inside the page's read transaction. */
+static int64_t drive_set(store *st, const query *q, size_t i)
+{
+    sqlq set;
+    sqlq_init(&set, 0);
+    int64_t h = 0;
+    if (!sql_list_keyset(q, i, &set))
+        h = (int64_t)(probe_hash(st, &set) >> 1) | 1; /* never 0 */
+    sqlq_free(&set);
+    int64_t v = h ? data_version(st) : -1;
+    if (v < 0)
+        return 0;
+    drive_slot *slot = NULL, *lru = &st->drives[0];
+    for (int k = 0; k < DRIVE_SLOTS && !slot; k++) {
+        if (st->drives[k].h == h)
+            slot = &st->drives[k];
+        else if (st->drives[k].used < lru->used)
+            lru = &st->drives[k];
+    }
+    if (slot && slot->version == v && slot->writes == st->writes) {
+        slot->used = ++st->drive_clock;
+        return h;
+    }
+    if (!slot) {
+        slot = lru;
+        if (slot->h && drop_set(st, slot->h))
+            return 0;
+    } else if (drop_set(st, h)) {
+        return 0;
+    }
+    *slot = (drive_slot){ 0 };
+    if (fill_set(st, q, i, h)) {
+        drop_set(st, h);
+        return 0;
+    }
+    *slot = (drive_slot){ .h = h, .version = v, .writes = st->writes, .used = ++st->drive_clock };
+    return h;
+}
+
 static int sq_list(store *st, const query *q, long limit, store_row_fn fn, void *ctx)
 {
     sqlq s;
     sqlq_init(&s, 0);
     s.drive = choose_drive(st, q, limit);
+    /* Only outside a transaction of the caller's, whose snapshot is its own. */
+    int txn = s.drive && sqlite3_get_autocommit(st->db) && !getenv("SKOLNAV_NO_DRIVE_SETS") &&
+              sql_list_keyset(q, (size_t)s.drive - 1, NULL) == 0;
+    if (txn && store_exec(st, "BEGIN"))
+        txn = 0;
+    if (txn)
+        s.drive_set = drive_set(st, q, (size_t)s.drive - 1);
     int rc;
     if (sql_list(q, limit, &s)) {
         snprintf(st->err, sizeof st->err, "the page token's cursor does not fit this list of %s", q->kind->path);
         rc = STORE_BADCURSOR;
     } else {
         rc = rows_loop(st, &s, fn, ctx);
+    }
+    if (txn && store_exec(st, "COMMIT")) {
+        sq_rollback(st);
+        rc = rc < 0 ? rc : STORE_ERR;
     }
     sqlq_free(&s);
     return rc;

@@ -1111,6 +1111,64 @@ static void test_ledger_fold_batch(void **state)
     buf_free(&b);
 }
 
+static json_t *pupil_at(const char *id, const char *school)
+{
+    return json_pack("{ss ss ss ss s[{s{ss} ss ss}]}", "id", id, "givenName", "Elev", "familyName", "Test",
+                     "securityMarking", "Ingen", "enrolments", "enroledAt", "id", school, "schoolType", "GR",
+                     "startDate", "2025-08-15");
+}
+
+static int count_row(void *ctx, const store_row *r)
+{
+    (void)r;
+    ++*(int *)ctx;
+    return 0;
+}
+
+/* The persons of relationship.organisation=school, read as a page driven
+ * from the relation set (which the connection keeps between pages). */
+static int pupils_of(store *st, const char *school)
+{
+    qs in;
+    api_error e;
+    query q;
+    assert_int_equal(qs_parse(tu_fmt("relationship.organisation=%s", school), &in, &e), 0);
+    if (query_parse(OPK_LIST, model_kind(K_PERSON), &in, NULL, &q, &e))
+        fail_msg("%s", e.message);
+    qs_free(&in);
+    int n = 0;
+    if (store_list(st, &q, 100, count_row, &n) != STORE_OK)
+        fail_msg("store_list: %s", store_errmsg(st));
+    query_free(&q);
+    return n;
+}
+
+/* A relation set kept by the connection (SQLite's drive sets) is read
+ * again after any write that may change it: an entity written on the same
+ * connection, or a commit by another connection. */
+static void test_relation_sets_follow_writes(void **state)
+{
+    fixture *f = *state;
+    setenv("SKOLNAV_LIST_PLAN", "set", 1);
+    load_orgs(f, T("2024-01-01T00:00:00Z"));
+    ingest_ok(f, K_PERSON, json_pack("[o]", pupil_at(TU_UUID1, ORG_B)), T("2024-01-02T00:00:00Z"));
+    assert_int_equal(pupils_of(f->st, ORG_B), 1);
+    assert_int_equal(pupils_of(f->st, ORG_B), 1);
+    ingest_ok(f, K_PERSON, json_pack("[o]", pupil_at(TU_UUID2, ORG_B)), T("2024-01-03T00:00:00Z"));
+    assert_int_equal(pupils_of(f->st, ORG_B), 2);
+    assert_int_equal(pupils_of(f->st, ORG_C), 0);
+    store *other;
+    char err[512];
+    assert_int_equal(store_open(f->url, 0, &other, err, sizeof err), STORE_OK);
+    assert_int_equal(pupils_of(other, ORG_B), 2);
+    ingest_ok(f, K_PERSON, json_pack("[o]", pupil_at(TU_UUID2, ORG_C)), T("2024-01-04T00:00:00Z"));
+    assert_int_equal(pupils_of(other, ORG_B), 1);
+    assert_int_equal(pupils_of(other, ORG_C), 1);
+    assert_int_equal(pupils_of(f->st, ORG_B), 1);
+    store_close(other);
+    unsetenv("SKOLNAV_LIST_PLAN");
+}
+
 /* Filters and paging through the public route: query_parse → token → store. */
 static void test_paging_with_filter(void **state)
 {
@@ -1549,6 +1607,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ledger_fold_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upgrade_v13_log_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upgrade_v14_exits_of_every_kind, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_relation_sets_follow_writes, setup, teardown),
     };
     /* version 1 files are SQLite files: PostgreSQL stores began at the
      * current layout */
