@@ -805,6 +805,11 @@ static json_t *person_json(gen *g, const char *id, const ident *p, const person_
     SET(o, "sex", js(sexes[p->sex]));
     SET(o, "securityMarking", js(marking_name[p->marking]));
     SET(o, "personStatus", js(x->status ? x->status : "Aktiv"));
+    /* Staff badges: a third of the staff have a photo in the register. */
+    if (x->work_phone && p->marking == 0 && mix64(key ^ 0x70686f746full) % 3 == 0) {
+        snprintf(buf, sizeof buf, "https://bild.%s.se/personal/%s.jpg", g->slug, id);
+        SET(o, "photo", js(buf));
+    }
     json_t *emails = json_array();
     if (p->eppn_n && x->email_type) {
         json_t *e = json_object();
@@ -2112,7 +2117,9 @@ static int emit_unit(gen *g, unit *u)
         SET(o, "displayName", js(a->name));
         SET(o, "calendarEventsRequired", a->type == 2 ? json_false() : json_true());
         SET(o, "startDate", jdate(g->term_start));
-        SET(o, "endDate", jdate(g->term_end));
+        /* "Övrigt" (mentoring, a school council) runs until further notice. */
+        if (a->type != 2)
+            SET(o, "endDate", jdate(g->term_end));
         static const char *const at[] = { "Undervisning", "Elevaktivitet", "Övrigt" };
         SET(o, "activityType", js(at[a->type]));
         SET(o, "minutesPlanned", json_integer(a->minutes));
@@ -2189,7 +2196,9 @@ static int emit_unit(gen *g, unit *u)
             SET(o, "notes", notes);
         }
         SET(o, "startDate", jdate(p->born ? g->pass_day[p->born] : p->start));
-        SET(o, "endDate", jdate(days_from_civil(y0 + 3, 6, 12)));
+        /* An individual plan (one in ten) has no end date set yet. */
+        if (mix64(pkey(g, T_PLAN, slot, (uint32_t)i)) % 10 != 5)
+            SET(o, "endDate", jdate(days_from_civil(y0 + 3, 6, 12)));
         if (put(g, K_STUDYPLAN, o))
             return -1;
     }
