@@ -97,6 +97,7 @@ def main():
             # person` folds, then reads one person (`audit client` would add
             # its scans of the client's rows to the figure).
             con = sqlite3.connect(db)
+            con.execute("ATTACH ? AS log", (db + "-log",))  # the journal's file (docs/architecture.md)
             r["pending"] = con.execute("SELECT count(*) FROM ledger_pending").fetchone()[0]
             con.close()
             t = time.monotonic()
