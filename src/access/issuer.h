@@ -3,8 +3,9 @@
  * present them: a trusted issuer (table issuer) has a JWKS file, claim
  * rules (audience; optionally a location that must appear in
  * requested_access[type=ss12000-api].locations, and an organization_id)
- * and the client its tokens act as. RS256 only (OpenSSL); the JWKS file is
- * read on every token, so replacing it (key rotation) takes effect at once.
+ * and the client its tokens act as. RS256 only (OpenSSL). The keys come
+ * from a JWKS file (read on every token, so replacing it takes effect at
+ * once) or URL (cached, fetched again for a kid it lacks): jwks.h.
  */
 #ifndef SKOLNAV_ISSUER_H
 #define SKOLNAV_ISSUER_H
