@@ -49,6 +49,25 @@ void sqlq_owned_text(sqlq *s, char *v)
     b->s = b->owned = v;
 }
 
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ ((const unsigned char *)p)[i]) * 1099511628211ull;
+    return h;
+}
+
+uint64_t sqlq_hash(const sqlq *s)
+{
+    uint64_t h = fnv(14695981039346656037ull, s->sql.data, s->sql.len);
+    for (size_t i = 0; i < s->nb; i++) {
+        const sql_bind *b = &s->b[i];
+        h = b->t == B_TEXT ? fnv(h, b->s, strlen(b->s) + 1)
+          : b->t == B_INT  ? fnv(h, &b->i, sizeof b->i)
+                           : fnv(h, b->b, b->blen);
+    }
+    return h;
+}
+
 void sqlq_int(sqlq *s, int64_t v)
 {
     sql_bind *b = next_bind(s);
@@ -396,6 +415,19 @@ static int filter_pred(sqlq *s, const query *q, const query_filter *f, int drive
              * be built again for every page). */
             add(s, "EXISTS ");
             rel_select(s, q, "e.id");
+        } else if (s->dollar && s->rel_eids) {
+            /* The kept set's keys after the page's cursor, as an array
+             * PostgreSQL probes the primary key with, in key order. */
+            buf lit;
+            buf_init(&lit);
+            buf_addc(&lit, '{');
+            for (size_t i = 0; i < s->nrel_eids; i++)
+                if (s->rel_eids[i] > s->eid_from)
+                    buf_printf(&lit, lit.len > 1 ? ",%lld" : "%lld", (long long)s->rel_eids[i]);
+            buf_addc(&lit, '}');
+            add(s, "e.eid = ANY(");
+            sqlq_owned_text(s, buf_steal(&lit));
+            add(s, "::bigint[])");
         } else if (drives && s->drive_set) {
             add(s, "e.eid IN (SELECT eid FROM temp.drive_set WHERE h=");
             sqlq_int(s, s->drive_set);

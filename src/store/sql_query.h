@@ -51,6 +51,9 @@ typedef struct sqlq {
                        * first page), which relationship.*'s set is bounded by too */
     int64_t drive_set; /* SQLite: not 0, the driving relationship.* set is already in the
                         * connection's temp.drive_set under this key (store_sqlite.c) */
+    const int64_t *rel_eids; /* PostgreSQL: relationship.*'s set as the connection keeps
+                              * it (sorted entity keys, store_pg.c), in place of its SQL */
+    size_t nrel_eids;
 } sqlq;
 
 void sqlq_init(sqlq *s, int dollar);
@@ -59,6 +62,8 @@ void sqlq_text(sqlq *s, const char *v);
 void sqlq_owned_text(sqlq *s, char *v); /* takes ownership of v */
 void sqlq_int(sqlq *s, int64_t v);
 void sqlq_blob(sqlq *s, const void *v, size_t n);
+/* A hash of the statement and its values: the same query, the same hash. */
+uint64_t sqlq_hash(const sqlq *s);
 
 /* SELECT id, json, cursor columns (see sortv) ... for a list page. Returns 0, or -1 for a query
  * the engine cannot express (a bug in the model table). */

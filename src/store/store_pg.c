@@ -26,6 +26,8 @@
 
 #define LOCK_MIGRATE "7593021001"  /* advisory lock keys ("skolnav" in spirit) */
 #define LOCK_WRITE "7593021002"
+#define REL_SLOTS 16
+#define REL_MAX 20000
 #define PIPE_MAX 256               /* queued writes before their results are read */
 #define MAX_ARGS 12
 #define PLAN_CACHE 64              /* statements kept prepared per connection */
@@ -49,6 +51,14 @@ struct store {
         uint64_t hash, used, serial;
     } plans[PLAN_CACHE];
     uint64_t plan_clock, plan_serial;
+    /* relationship.* sets kept (see "relation sets" below) */
+    struct relset {
+        uint64_t h, used;
+        int64_t version; /* the change feed's last seq it was read at */
+        int64_t *eids;   /* sorted; NULL when the set is larger than REL_MAX */
+        size_t n;
+    } rels[REL_SLOTS];
+    uint64_t rel_clock;
 };
 
 struct store_stmt {
@@ -498,6 +508,8 @@ static void pg_close(store *st)
     if (!st)
         return;
     plans_forget(st);
+    for (int i = 0; i < REL_SLOTS; i++)
+        free(st->rels[i].eids);
     PQfinish(st->conn);
     free(st);
 }
@@ -863,10 +875,99 @@ static int rows_loop(store *st, const sqlq *q, store_row_fn fn, void *ctx)
     return stop;
 }
 
+/* ---- relation sets
+ *
+ * A page of /persons?relationship.* made PostgreSQL build the set of a
+ * school's persons (its prel rows, the guardians through their children)
+ * and fetch every one of them before it could order the page: 6-8 ms of
+ * its CPU a request. The connection keeps the sets it read, sorted, by a
+ * hash of their SQL and values, as long as the change feed's last seq is
+ * what it was (every entity write adds to the feed in its transaction),
+ * and hands the page's query the keys after its cursor as an array, which
+ * PostgreSQL probes the primary key with in order and stops at the limit.
+ * The check, a set read again and the page share one snapshot (REPEATABLE
+ * READ). Sets past REL_MAX keys are not kept: they are the walks of a
+ * municipality's root, which the query's own plan serves. */
+
+static int64_t feed_version(store *st)
+{
+    sqlq v;
+    sqlq_init(&v, 1);
+    buf_adds(&v.sql, "SELECT coalesce(max(seq), 0) FROM changes");
+    PGresult *r = run_q(st, &v, 0);
+    sqlq_free(&v);
+    int64_t out = r && PQntuples(r) == 1 ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : -1;
+    PQclear(r);
+    return out;
+}
+
+/* Filter i's set as kept, read now when missing or out of date; NULL
+ * when it cannot be kept (the query then reads it itself). */
+static const struct relset *rel_set(store *st, const query *q, size_t i)
+{
+    sqlq set;
+    sqlq_init(&set, 1);
+    uint64_t h = sql_list_keyset(q, i, &set) ? 0 : sqlq_hash(&set) | 1;
+    sqlq_free(&set);
+    int64_t v = h ? feed_version(st) : -1;
+    if (v < 0)
+        return NULL;
+    struct relset *slot = NULL, *lru = &st->rels[0];
+    for (int k = 0; k < REL_SLOTS && !slot; k++) {
+        if (st->rels[k].h == h)
+            slot = &st->rels[k];
+        else if (st->rels[k].used < lru->used)
+            lru = &st->rels[k];
+    }
+    if (!slot || slot->version != v) {
+        slot = slot ? slot : lru;
+        free(slot->eids);
+        *slot = (struct relset){ 0 };
+        sqlq fill;
+        sqlq_init(&fill, 1);
+        buf_adds(&fill.sql, "SELECT DISTINCT s.x FROM ");
+        sql_list_keyset(q, i, &fill);
+        buf_printf(&fill.sql, " AS s(x) WHERE s.x IS NOT NULL ORDER BY 1 LIMIT %d", REL_MAX + 1);
+        PGresult *r = run_q(st, &fill, 0);
+        sqlq_free(&fill);
+        if (!r)
+            return NULL;
+        size_t n = (size_t)PQntuples(r);
+        if (n <= REL_MAX) {
+            slot->eids = xmalloc((n ? n : 1) * sizeof *slot->eids);
+            for (size_t k = 0; k < n; k++)
+                slot->eids[k] = strtoll(PQgetvalue(r, (int)k, 0), NULL, 10);
+            slot->n = n;
+        }
+        PQclear(r);
+        slot->h = h;
+        slot->version = v;
+    }
+    slot->used = ++st->rel_clock;
+    return slot->eids ? slot : NULL;
+}
+
 static int pg_list(store *st, const query *q, long limit, store_row_fn fn, void *ctx)
 {
     sqlq s;
     sqlq_init(&s, 1);
+    size_t rel = 0;
+    while (rel < q->nf && sql_list_keyset(q, rel, NULL))
+        rel++;
+    /* Only outside a transaction of the caller's, whose snapshot is its own. */
+    int txn = rel < q->nf && !st->in_tx && !getenv("SKOLNAV_NO_DRIVE_SETS") && ready(st) == STORE_OK &&
+              PQtransactionStatus(st->conn) == PQTRANS_IDLE &&
+              pg_exec(st, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") == STORE_OK;
+    const struct relset *rs = txn ? rel_set(st, q, rel) : NULL;
+    if (txn && PQtransactionStatus(st->conn) == PQTRANS_INERROR) {
+        /* Reading the set failed: the page reads it itself, as before. */
+        pg_exec(st, "ROLLBACK");
+        txn = 0;
+    }
+    if (rs) {
+        s.rel_eids = rs->eids;
+        s.nrel_eids = rs->n;
+    }
     int rc;
     if (sql_list(q, limit, &s)) {
         snprintf(st->err, sizeof st->err, "the page token's cursor does not fit this list of %s", q->kind->path);
@@ -874,6 +975,8 @@ static int pg_list(store *st, const query *q, long limit, store_row_fn fn, void 
     } else {
         rc = rows_loop(st, &s, fn, ctx);
     }
+    if (txn && pg_exec(st, rc < 0 ? "ROLLBACK" : "COMMIT") && rc >= 0)
+        rc = STORE_ERR;
     sqlq_free(&s);
     return rc;
 }

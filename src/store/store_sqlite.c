@@ -687,24 +687,9 @@ static _Thread_local struct probe_slot {
     int64_t at, n;
 } probe_cache[PROBE_SLOTS];
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ ((const unsigned char *)p)[i]) * 1099511628211ull;
-    return h;
-}
-
 static uint64_t probe_hash(const store *st, const sqlq *q)
 {
-    uint64_t h = fnv(14695981039346656037ull, &st, sizeof st);
-    h = fnv(h, q->sql.data, q->sql.len);
-    for (size_t i = 0; i < q->nb; i++) {
-        const sql_bind *b = &q->b[i];
-        h = b->t == B_TEXT ? fnv(h, b->s, strlen(b->s) + 1)
-          : b->t == B_INT  ? fnv(h, &b->i, sizeof b->i)
-                           : fnv(h, b->b, b->blen);
-    }
-    return h;
+    return sqlq_hash(q) ^ ((uint64_t)(uintptr_t)st * 0x9e3779b97f4a7c15ull);
 }
 
 static int64_t probe_count(store *st, sqlq *q)
