@@ -21,10 +21,11 @@
 #include "provision/egil.h"
 #include "util/buf.h"
 #include "util/timefmt.h"
+#include "util/uuid.h"
 
 int cli_find_client(const char *cmd, store *st, const char *name, client *c);
 
-enum { EXIT_HELD = 3, EXIT_STOPPED = 4, EXIT_UNREACHABLE = 5 };
+enum { EXIT_HELD = 3, EXIT_STOPPED = 4, EXIT_UNREACHABLE = 5, EXIT_BUSY = 6 };
 
 static const cli_optdef target_defs[] = {
     { "--db", 1 },           { "--url", 1 },         { "--ca", 1 },          { "--cert", 1 },
@@ -537,7 +538,7 @@ static int prov_remove(int argc, char **argv)
 /* ------------------------------------------------------------ plan and run */
 
 static const cli_optdef run_defs[] = { { "--db", 1 },   { "--json", 0 },    { "--dry-run", 0 }, { "--allow-empty", 0 },
-                                       { "--force", 0 }, { "--today", 1 }, { 0 } };
+                                       { "--force", 0 }, { "--today", 1 }, { "--lease-holder", 1 }, { 0 } };
 
 /* The target of a run: the manual settings, or the server the verified
  * metadata names. md is filled in federated mode (free it). */
@@ -665,6 +666,28 @@ static int prov_plan_run(int argc, char **argv, int run)
         store_close(st);
         return 1;
     }
+    /* A run sends and records; two at once would send the same changes
+     * twice. A dry run changes nothing and needs no lease. */
+    char lease[PROVISION_LEASE_LEN], holder[UUID_STR_LEN];
+    const char *given = cli_get(&a, run_defs, "--lease-holder");
+    provision_lease_name(sp.cl.id, lease);
+    snprintf(holder, sizeof holder, "%s", given ? given : "");
+    if (!given)
+        uuid_random(holder);
+    int leased = 0;
+    if (!dry) {
+        int lr = store_lease(st, lease, holder, PROVISION_LEASE_MS);
+        if (lr != STORE_OK) {
+            fprintf(stderr, lr == STORE_NOTFOUND
+                                ? "skolnav %s: a run of %s is under way (the server's schedule or another command);"
+                                  " nothing sent, try again when it has ended\n"
+                                : "skolnav %s: taking the run's lease for %s failed\n", cmd, sp.cl.name);
+            provision_sp_free(&sp);
+            store_close(st);
+            return lr == STORE_NOTFOUND ? EXIT_BUSY : 1;
+        }
+        leased = !given; /* a lease handed down is its giver's to release */
+    }
     int64_t started = time_now_ms();
     int rc = 1;
     char err[512] = "";
@@ -775,6 +798,8 @@ static int prov_plan_run(int argc, char **argv, int run)
     apply_result_free(&r);
     json_decref(h);
 out:
+    if (leased)
+        store_lease_release(st, lease, holder);
     plan_free(&p);
     sent_set_free(&sent);
     egil_set_free(&cur);

@@ -121,6 +121,15 @@ typedef struct provision_sp {
 void provision_sp_free(provision_sp *sp);
 /* By client id or name: STORE_OK, STORE_NOTFOUND (no such SP), STORE_ERR. */
 int provision_sp_find(store *st, const char *name, provision_sp *sp);
+
+/* One run of an SP at a time, on every node and from every command: a run
+ * holds the lease provision.<client id> (store_lease) for its length. The
+ * server's schedule takes it and hands its holder to the run it starts
+ * (provision run --lease-holder). Longer than a run; a dead node's lease
+ * lapses. */
+#define PROVISION_LEASE_MS (2 * 3600 * 1000LL)
+#define PROVISION_LEASE_LEN (sizeof "provision." + UUID_STR_LEN)
+void provision_lease_name(const char *client_id, char out[PROVISION_LEASE_LEN]);
 /* Inserts or replaces the SP row of sp->cl.id. */
 int provision_sp_save(store *st, const provision_sp *sp);
 int provision_sp_list(store *st, void (*fn)(void *ctx, const provision_sp *sp), void *ctx);

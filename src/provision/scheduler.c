@@ -24,7 +24,6 @@
 #include "util/timefmt.h"
 
 #define TURN_MS 5000
-#define RUN_LEASE_MS (2 * 3600 * 1000LL) /* longer than a run; a dead node's lease lapses */
 
 extern char **environ;
 
@@ -84,9 +83,14 @@ static void collect(void *ctx, const provision_sp *sp)
 
 /* Runs the child to its end; on shutdown it is asked to stop (SIGTERM:
  * the sent state is recorded after every request, so nothing is lost). */
+void provision_lease_name(const char *client_id, char out[PROVISION_LEASE_LEN])
+{
+    snprintf(out, PROVISION_LEASE_LEN, "provision.%s", client_id);
+}
+
 static int run_child(const char *name)
 {
-    char *argv[] = { exe, "provision", "run", "--db", db_url, (char *)name, NULL };
+    char *argv[] = { exe, "provision", "run", "--db", db_url, "--lease-holder", holder, (char *)name, NULL };
     pid_t pid;
     int err = posix_spawn(&pid, exe, NULL, NULL, argv, environ);
     if (err) {
@@ -132,9 +136,9 @@ static void run_if_due(store *st, const char *client_id)
     if (!due(st, client_id, &sp))
         return;
     provision_sp_free(&sp);
-    char lease[32 + UUID_STR_LEN];
-    snprintf(lease, sizeof lease, "provision.%s", client_id);
-    if (store_lease(st, lease, holder, RUN_LEASE_MS) != STORE_OK)
+    char lease[PROVISION_LEASE_LEN];
+    provision_lease_name(client_id, lease);
+    if (store_lease(st, lease, holder, PROVISION_LEASE_MS) != STORE_OK)
         return;
     /* Again under the lease: another node may have run it just now. */
     if (due(st, client_id, &sp)) {

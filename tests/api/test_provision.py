@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from apihelp import Server, sql_value
+from apihelp import Server, sql_exec, sql_quote, sql_value
 from provhelp import ALL_CATS, ORDER, Hub
 from scim_receiver import USER_EXT, validate
 
@@ -501,3 +501,25 @@ def test_a_scheduled_sp_is_run_by_the_server(hub, tmp_path_factory):
     finally:
         assert srv.stop() == 0, srv.log()
         hub.run("provision", "schedule", "--db", hub.db, "sched", "--every", "off")
+
+
+def test_one_run_of_an_sp_at_a_time(hub):
+    """A run holds the SP's lease: another run of it (the server's schedule,
+    a second command) sends nothing and says so; a plan needs no lease."""
+    rec = hub.receiver()
+    hub.add_sp("leased", rec, grant=unit_grant(hub))
+    key = "lease.provision." + hub.show("leased")["id"]
+    held = "%020d someone-else" % (int(time.time() * 1000) + 3600 * 1000)
+    sql_exec(hub.db, "INSERT INTO setting(k, v) VALUES(%s, %s) ON CONFLICT(k) DO UPDATE SET v=excluded.v"
+             % (sql_quote(key), sql_quote(held)))
+    cp = hub.prun("leased", expect=6)
+    assert "a run of leased is under way" in cp.stderr and rec.requests() == []
+    assert hub.plan("leased")["create"] > 0  # a plan sends nothing: no lease needed
+    assert sql_value(hub.db, "SELECT v FROM setting WHERE k=%s" % sql_quote(key)) == held
+    # A lease past its time lapses (a process that died holding it).
+    sql_exec(hub.db, "UPDATE setting SET v=%s WHERE k=%s" % (sql_quote("%020d someone-else" % 1), sql_quote(key)))
+    hub.prun("leased")
+    assert list(rec.data["SchoolUnits"]) == [one_unit(hub)]
+    # Released at the end: the next run by hand takes it again.
+    assert sql_value(hub.db, "SELECT v FROM setting WHERE k=%s" % sql_quote(key)) == "0 -"
+    hub.prun("leased")
