@@ -345,22 +345,22 @@ int access_finish(access_view *av, store *st, const access_reqinfo *ri)
     return rc;
 }
 
-/* Counts, then deletes, the rows of `table` whose `col` is before `before`. */
+/* Deletes the rows of `table` whose `col` is before `before`, counting
+ * them: a delete first, since reading the log file before writing it
+ * could meet another connection's append in between (store_sqlite.c,
+ * sq_begin). */
 static int purge_one(store *st, const char *table, const char *col, int64_t before, int64_t *count)
 {
     char sql[128];
     store_stmt *s;
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE %s < ?", table, col);
+    snprintf(sql, sizeof sql, "DELETE FROM %s WHERE %s < ? RETURNING 1", table, col);
     if (store_prepare(st, sql, &s))
         return STORE_ERR;
     store_bind_int(s, 1, before);
-    *count = store_step(s) == 1 ? store_col_int(s, 0) : 0;
-    store_finalize(s);
-    snprintf(sql, sizeof sql, "DELETE FROM %s WHERE %s < ?", table, col);
-    if (store_prepare(st, sql, &s))
-        return STORE_ERR;
-    store_bind_int(s, 1, before);
-    int rc = store_step(s);
+    int rc;
+    *count = 0;
+    while ((rc = store_step(s)) == 1)
+        ++*count;
     store_finalize(s);
     return rc < 0 ? STORE_ERR : STORE_OK;
 }

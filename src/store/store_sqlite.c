@@ -389,9 +389,21 @@ static void sq_close(store *st)
     free(st);
 }
 
+/* A write transaction with the store file's lock from the start, as
+ * BEGIN IMMEDIATE, but not the log file's: BEGIN IMMEDIATE takes the lock
+ * of every attached file, and every response appends to the log, so a
+ * long ingest batch held up every response (which then fails closed,
+ * server.c, after the busy timeout). A write that changes nothing takes
+ * the store file's lock; the log file's is taken by the transaction's
+ * first write to it, if any (a transaction that reads the log before it
+ * writes there would meet SQLITE_BUSY_SNAPSHOT: the purge deletes first). */
 static int sq_begin(store *st)
 {
-    return store_exec(st, "BEGIN IMMEDIATE");
+    if (store_exec(st, "BEGIN") || store_exec(st, "UPDATE main.setting SET v=v WHERE 0")) {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return STORE_ERR;
+    }
+    return STORE_OK;
 }
 
 /* Deferred: an append's statements are all INSERTs, so each file's

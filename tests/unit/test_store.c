@@ -1439,6 +1439,32 @@ static void test_upgrade_v13_interrupted(void **state)
     assert_int_equal(store_int(f->st, "SELECT seq FROM request_log WHERE client='c3'"), 4);
 }
 
+/* A write transaction on the store (an ingest batch, however long) does
+ * not hold up the responses' log rows: it holds the store file's lock,
+ * not the log file's, so an append on another connection commits at
+ * once (it waited for the busy timeout and failed when store_begin took
+ * every attached file). SQLite only. */
+static void test_a_write_leaves_the_log_free(void **state)
+{
+    fixture *f = *state;
+    store *other;
+    char err[512];
+    assert_int_equal(store_open(f->path, 0, &other, err, sizeof err), STORE_OK);
+    assert_int_equal(store_begin(f->st), STORE_OK);
+    assert_int_equal(store_setting_set(f->st, "test.writer", "1"), STORE_OK);
+    int64_t t0 = time_now_ms();
+    assert_int_equal(store_begin_append(other), STORE_OK);
+    assert_int_equal(append_log(other, "c1", 100), 0);
+    assert_int_equal(store_commit(other), STORE_OK);
+    /* Not a timing assertion on speed: far below the 10 s busy timeout
+     * means the append did not wait for the writer at all. */
+    assert_true(time_now_ms() - t0 < 5000);
+    assert_int_equal(store_commit(f->st), STORE_OK);
+    assert_int_equal(store_int(other, "SELECT count(*) FROM request_log WHERE client='c1'"), 1);
+    assert_int_equal(store_int(other, "SELECT count(*) FROM setting WHERE k='test.writer'"), 1);
+    store_close(other);
+}
+
 /* Why the log file exists: a response's log row and journal row do not
  * change the store's own file, so the other connections keep their page
  * cache of it (in WAL mode a commit to a file makes every other
@@ -1616,6 +1642,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_upgrade_v10_journal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upgrade_v13_interrupted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_append_leaves_the_store_file_alone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_write_leaves_the_log_free, setup, teardown),
     };
     int rc = cmocka_run_group_tests_name("store on SQLite", tests, NULL, NULL);
     rc |= cmocka_run_group_tests_name("store on SQLite: upgrades", sqlite_only, NULL, NULL);
