@@ -668,15 +668,15 @@ static int prov_plan_run(int argc, char **argv, int run)
     }
     /* A run sends and records; two at once would send the same changes
      * twice. A dry run changes nothing and needs no lease. */
-    char lease[PROVISION_LEASE_LEN], holder[UUID_STR_LEN];
+    char lease[PROVISION_LEASE_LEN], holder[PROVISION_HOLDER_LEN];
     const char *given = cli_get(&a, run_defs, "--lease-holder");
     provision_lease_name(sp.cl.id, lease);
     snprintf(holder, sizeof holder, "%s", given ? given : "");
     if (!given)
-        uuid_random(holder);
+        provision_lease_holder(holder);
     int leased = 0;
     if (!dry) {
-        int lr = store_lease(st, lease, holder, PROVISION_LEASE_MS);
+        int lr = provision_lease_take(st, lease, holder);
         if (lr != STORE_OK) {
             fprintf(stderr, lr == STORE_NOTFOUND
                                 ? "skolnav %s: a run of %s is under way (the server's schedule or another command);"

@@ -129,7 +129,17 @@ int provision_sp_find(store *st, const char *name, provision_sp *sp);
  * lapses. */
 #define PROVISION_LEASE_MS (2 * 3600 * 1000LL)
 #define PROVISION_LEASE_LEN (sizeof "provision." + UUID_STR_LEN)
+#define PROVISION_HOLDER_LEN 320
 void provision_lease_name(const char *client_id, char out[PROVISION_LEASE_LEN]);
+/* A new holder: "<host>/<pid>/<uuid>", so that a run on the same machine
+ * can tell a holder whose process has died. */
+void provision_lease_holder(char out[PROVISION_HOLDER_LEN]);
+/* Takes the SP's run lease for *holder: STORE_OK, STORE_NOTFOUND when a
+ * live run holds it, STORE_ERR. A lease held by a process of this machine
+ * that no longer runs (a run killed with -9) is taken over at once, and
+ * *holder becomes the taker's own; elsewhere a dead holder's lease lapses
+ * after PROVISION_LEASE_MS. */
+int provision_lease_take(store *st, const char *lease, char holder[PROVISION_HOLDER_LEN]);
 /* Inserts or replaces the SP row of sp->cl.id. */
 int provision_sp_save(store *st, const provision_sp *sp);
 int provision_sp_list(store *st, void (*fn)(void *ctx, const provision_sp *sp), void *ctx);

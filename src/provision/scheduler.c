@@ -32,7 +32,7 @@ static atomic_int stopping;
 static int started;
 static char *db_url;
 static char exe[4096];
-static char holder[UUID_STR_LEN];
+static char holder[PROVISION_HOLDER_LEN];
 
 int provision_schedule_get(store *st, const char *client_id, long *every_s)
 {
@@ -88,6 +88,46 @@ void provision_lease_name(const char *client_id, char out[PROVISION_LEASE_LEN])
     snprintf(out, PROVISION_LEASE_LEN, "provision.%s", client_id);
 }
 
+void provision_lease_holder(char out[PROVISION_HOLDER_LEN])
+{
+    char host[256] = "", id[UUID_STR_LEN];
+    gethostname(host, sizeof host - 1);
+    uuid_random(id);
+    snprintf(out, PROVISION_HOLDER_LEN, "%s/%ld/%s", host, (long)getpid(), id);
+}
+
+/* 1 when holder names a process of this machine that no longer runs. */
+static int holder_gone(const char *holder)
+{
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    size_t hl = strlen(host);
+    if (!hl || strncmp(holder, host, hl) || holder[hl] != '/')
+        return 0;
+    char *end;
+    long pid = strtol(holder + hl + 1, &end, 10);
+    if (pid <= 0 || *end != '/' || pid == (long)getpid())
+        return 0;
+    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+int provision_lease_take(store *st, const char *lease, char holder[PROVISION_HOLDER_LEN])
+{
+    int rc = store_lease(st, lease, holder, PROVISION_LEASE_MS);
+    if (rc != STORE_NOTFOUND)
+        return rc;
+    char *cur = store_lease_holder(st, lease);
+    if (cur && holder_gone(cur)) {
+        char mine[PROVISION_HOLDER_LEN];
+        provision_lease_holder(mine);
+        rc = store_lease_steal(st, lease, cur, mine, PROVISION_LEASE_MS);
+        if (rc == STORE_OK)
+            snprintf(holder, PROVISION_HOLDER_LEN, "%s", mine);
+    }
+    free(cur);
+    return rc;
+}
+
 static int run_child(const char *name)
 {
     char *argv[] = { exe, "provision", "run", "--db", db_url, "--lease-holder", holder, (char *)name, NULL };
@@ -138,7 +178,7 @@ static void run_if_due(store *st, const char *client_id)
     provision_sp_free(&sp);
     char lease[PROVISION_LEASE_LEN];
     provision_lease_name(client_id, lease);
-    if (store_lease(st, lease, holder, PROVISION_LEASE_MS) != STORE_OK)
+    if (provision_lease_take(st, lease, holder) != STORE_OK)
         return;
     /* Again under the lease: another node may have run it just now. */
     if (due(st, client_id, &sp)) {
@@ -182,7 +222,7 @@ int provision_scheduler_start(const char *db)
     if (n <= 0)
         return -1;
     exe[n] = 0;
-    uuid_random(holder);
+    provision_lease_holder(holder);
     db_url = xstrdup(db);
     atomic_store(&stopping, 0);
     if (pthread_create(&thread, NULL, run, NULL)) {

@@ -338,7 +338,9 @@ int store_setting_set(store *st, const char *key, const char *value)
 /* A lease's value: the expiry as 20 digits, a space, the holder. */
 #define LEASE_VALUE_MAX 300
 
-int store_lease(store *st, const char *name, const char *holder, int64_t ttl_ms)
+/* Takes the lease for holder when it is free or expired, or held by
+ * `from` (a renewal when from is holder). */
+static int lease_take(store *st, const char *name, const char *from, const char *holder, int64_t ttl_ms)
 {
     char key[128], mine[LEASE_VALUE_MAX];
     snprintf(key, sizeof key, "lease.%s", name);
@@ -352,7 +354,7 @@ int store_lease(store *st, const char *name, const char *holder, int64_t ttl_ms)
     if (rc == STORE_OK) {
         long long until = strtoll(cur, NULL, 10);
         const char *who = strchr(cur, ' ');
-        take = until <= now || (who && !strcmp(who + 1, holder));
+        take = until <= now || (who && !strcmp(who + 1, from));
     }
     free(cur);
     if (rc == STORE_ERR || (take && store_setting_set(st, key, mine)) || store_commit(st)) {
@@ -360,6 +362,28 @@ int store_lease(store *st, const char *name, const char *holder, int64_t ttl_ms)
         return STORE_ERR;
     }
     return take ? STORE_OK : STORE_NOTFOUND;
+}
+
+int store_lease(store *st, const char *name, const char *holder, int64_t ttl_ms)
+{
+    return lease_take(st, name, holder, holder, ttl_ms);
+}
+
+int store_lease_steal(store *st, const char *name, const char *from, const char *holder, int64_t ttl_ms)
+{
+    return lease_take(st, name, from, holder, ttl_ms);
+}
+
+char *store_lease_holder(store *st, const char *name)
+{
+    char key[128], *cur = NULL;
+    snprintf(key, sizeof key, "lease.%s", name);
+    if (store_setting_get(st, key, &cur) != STORE_OK)
+        return NULL;
+    const char *who = strchr(cur, ' ');
+    char *out = who && strtoll(cur, NULL, 10) > time_now_ms() ? xstrdup(who + 1) : NULL;
+    free(cur);
+    return out;
 }
 
 int store_lease_release(store *st, const char *name, const char *holder)

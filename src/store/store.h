@@ -138,6 +138,13 @@ int store_lease(store *st, const char *name, const char *holder, int64_t ttl_ms)
 /* Gives the lease up (when held by holder), so another node takes over at
  * once rather than after the ttl. */
 int store_lease_release(store *st, const char *name, const char *holder);
+/* The holder of the lease now (caller frees), or NULL when it is free or
+ * expired. */
+char *store_lease_holder(store *st, const char *name);
+/* Takes the lease over from `from` (a holder known to be gone), as one
+ * step: STORE_OK when it was from's and is holder's now, STORE_NOTFOUND
+ * when someone else has it meanwhile. */
+int store_lease_steal(store *st, const char *name, const char *from, const char *holder, int64_t ttl_ms);
 
 /* ---- raw SQL for the modules that own their tables (clients, ...)
  * Placeholders are "?" (numbered from 1) on every backend; keep to SQL

@@ -2,7 +2,9 @@
 Mittköping demo to a local SCIM receiver over mutual TLS."""
 
 import json
+import os
 import signal
+import socket
 import subprocess
 import time
 import uuid
@@ -522,4 +524,16 @@ def test_one_run_of_an_sp_at_a_time(hub):
     assert list(rec.data["SchoolUnits"]) == [one_unit(hub)]
     # Released at the end: the next run by hand takes it again.
     assert sql_value(hub.db, "SELECT v FROM setting WHERE k=%s" % sql_quote(key)) == "0 -"
+    hub.prun("leased")
+    # Held by a live process of this machine: busy. By one that has died
+    # (a run killed with -9): taken over at once.
+    future = int(time.time() * 1000) + 3600 * 1000
+    def held_by(pid):
+        sql_exec(hub.db, "UPDATE setting SET v=%s WHERE k=%s"
+                 % (sql_quote("%020d %s/%d/x" % (future, socket.gethostname(), pid)), sql_quote(key)))
+    held_by(os.getpid())
+    hub.prun("leased", expect=6)
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    held_by(gone.pid)
     hub.prun("leased")
