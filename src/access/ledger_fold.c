@@ -20,12 +20,11 @@
  *
  * Folding is idempotent (categories OR'd, first the least, last the
  * greatest), so folds that overlap (the folder, a reader folding before it
- * reads) do no harm. Each write transaction checks, once it holds the
- * writer's lock, that the oldest journal row of its batch is still there:
- * when another fold has finished the batch, this one gives up and reads
- * the journal again, so its copy can never bring back rows a purge
- * deleted after that other fold. That check needs seq never to be used
- * twice (AUTOINCREMENT; bigserial).
+ * reads) do no harm. Each write transaction first checks that the oldest
+ * journal row of its batch is still there: when another fold has finished
+ * the batch, this one gives up and reads the journal again, so its copy can
+ * never bring back rows a purge deleted after that other fold. That check
+ * needs seq never to be used twice (AUTOINCREMENT; bigserial).
  */
 #include "access/ledger_fold.h"
 
@@ -556,16 +555,15 @@ static int write_batch(store *st, fold *f)
         size_t end = i, todo = 0;
         while (end < f->n && todo < FOLD_WRITE)
             todo += !f->k[end++].covered;
-        /* On SQLite a deferred transaction: its first write (the upsert)
-         * takes the store file's lock alone, so the responses appending to
-         * the log file meanwhile do not wait for the fold (BEGIN IMMEDIATE
-         * takes every attached file). The batch is checked after that
-         * write, under the lock a purge needs too. */
-        if (pg ? store_begin(st) : store_begin_append(st))
+        /* store_begin holds the writer's lock from the start (on SQLite
+         * the store file's only: responses keep appending to the log file
+         * meanwhile), so the check below holds until the commit. */
+        if (store_begin(st))
             return -1;
-        int rc = pg ? upsert_keys_pg(st, f, i, end) : upsert_keys_sqlite(st, f, i, end);
-        int present = rc ? -1 : batch_present(st, f);
-        rc = rc || present != 1;
+        int present = batch_present(st, f);
+        int rc = present != 1;
+        if (!rc)
+            rc = pg ? upsert_keys_pg(st, f, i, end) : upsert_keys_sqlite(st, f, i, end);
         if (rc || store_commit(st)) {
             store_rollback(st);
             return present == 0 ? 1 : -1;

@@ -75,16 +75,22 @@ static int sq_exec(store *st, const char *sql)
     return STORE_OK;
 }
 
-static int sq_schema_version(store *st)
+/* The value of a PRAGMA that answers one integer, or -1. */
+static int64_t pragma_int(store *st, const char *sql)
 {
     sqlite3_stmt *s;
-    int v = -1;
-    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK) {
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) == SQLITE_OK) {
         if (sqlite3_step(s) == SQLITE_ROW)
-            v = sqlite3_column_int(s, 0);
+            v = sqlite3_column_int64(s, 0);
         sqlite3_finalize(s);
     }
     return v;
+}
+
+static int sq_schema_version(store *st)
+{
+    return (int)pragma_int(st, "PRAGMA user_version");
 }
 
 /* ---- the log file
@@ -105,14 +111,7 @@ static int sq_schema_version(store *st)
  */
 static int log_version(store *st)
 {
-    sqlite3_stmt *s;
-    int v = -1;
-    if (sqlite3_prepare_v2(st->db, "PRAGMA log.user_version", -1, &s, NULL) == SQLITE_OK) {
-        if (sqlite3_step(s) == SQLITE_ROW)
-            v = sqlite3_column_int(s, 0);
-        sqlite3_finalize(s);
-    }
-    return v;
+    return (int)pragma_int(st, "PRAGMA log.user_version");
 }
 
 /* Attaches PATH-log (made if missing) and creates its tables. */
@@ -773,14 +772,7 @@ static int choose_drive(store *st, const query *q, long limit)
 
 static int64_t data_version(store *st)
 {
-    sqlite3_stmt *s;
-    int64_t v = -1;
-    if (sqlite3_prepare_v2(st->db, "PRAGMA main.data_version", -1, &s, NULL) != SQLITE_OK)
-        return -1;
-    if (sqlite3_step(s) == SQLITE_ROW)
-        v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return v;
+    return pragma_int(st, "PRAGMA main.data_version");
 }
 
 static int drop_set(store *st, int64_t h)

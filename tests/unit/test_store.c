@@ -1452,13 +1452,11 @@ static void test_a_write_leaves_the_log_free(void **state)
     assert_int_equal(store_open(f->path, 0, &other, err, sizeof err), STORE_OK);
     assert_int_equal(store_begin(f->st), STORE_OK);
     assert_int_equal(store_setting_set(f->st, "test.writer", "1"), STORE_OK);
-    int64_t t0 = time_now_ms();
+    /* Were the log file the writer's too, the append would wait out the
+     * busy timeout and fail. */
     assert_int_equal(store_begin_append(other), STORE_OK);
     assert_int_equal(append_log(other, "c1", 100), 0);
     assert_int_equal(store_commit(other), STORE_OK);
-    /* Not a timing assertion on speed: far below the 10 s busy timeout
-     * means the append did not wait for the writer at all. */
-    assert_true(time_now_ms() - t0 < 5000);
     assert_int_equal(store_commit(f->st), STORE_OK);
     assert_int_equal(store_int(other, "SELECT count(*) FROM request_log WHERE client='c1'"), 1);
     assert_int_equal(store_int(other, "SELECT count(*) FROM setting WHERE k='test.writer'"), 1);
