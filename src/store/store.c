@@ -227,6 +227,16 @@ int store_tune_bulk(store *st, long cache_mb)
     return ops(st)->tune_bulk(st, cache_mb);
 }
 
+int store_bulk_begin(store *st)
+{
+    return ops(st)->bulk ? ops(st)->bulk(st, 1) : STORE_OK;
+}
+
+int store_bulk_end(store *st)
+{
+    return ops(st)->bulk ? ops(st)->bulk(st, 0) : STORE_OK;
+}
+
 int store_list(store *st, const query *q, long limit, store_row_fn fn, void *ctx)
 {
     return ops(st)->list(st, q, limit, fn, ctx);

@@ -44,6 +44,18 @@ int store_remove(const char *url, char *err, size_t errlen);
  * rarer checkpoints. Durability is unchanged; only memory use grows. */
 int store_tune_bulk(store *st, long cache_mb);
 
+/* A bulk load: between begin and end (both outside a transaction), the
+ * store may defer indexing what is created and index it all at the end,
+ * in one sorted pass (SQLite: the derived rows of new entities other than
+ * organisations are staged). Nothing changes for the writer's reads, which
+ * index what is staged first, nor for durability: a load killed midway
+ * leaves its staged rows committed, indexed when the store is next opened.
+ * Other connections do not find staged entities by filters, sorts or
+ * relations until the rows are indexed. For filling a new or nearly empty
+ * store (the demo generator); end it before serving from the connection. */
+int store_bulk_begin(store *st);
+int store_bulk_end(store *st);
+
 /* A write transaction. Readers never block on it (WAL). */
 int store_begin(store *st);
 /* A write transaction that only appends rows no one orders by commit (the

@@ -42,6 +42,10 @@ struct store {
     uint64_t writes;
     int64_t busy_since; /* busy_wait: when the current wait began */
     int drive_table; /* temp.drive_set exists */
+    /* A bulk load (store_bulk_begin): new entities' derived rows go to
+     * the stage tables; staged: the stage may hold rows. */
+    int bulk, staged;
+    sqlite3_stmt *stg_idx, *stg_sort, *stg_prel;
     uint64_t drive_clock;
     drive_slot drives[DRIVE_SLOTS];
 };
@@ -323,6 +327,11 @@ static int busy_wait(void *ctx, int tries)
  * connections: GET /persons/{id} 5 700 -> 12 400 requests/s, 12 600 ->
  * 32 400 with --no-ledger. Too late once SQLite is initialised (a test
  * that opened a file first): then it keeps counting, which is harmless. */
+/* bulk loads, below */
+static void unstage_leftovers(store *st);
+static int unstage(store *st);
+static void finalize_stage(store *st);
+
 static void sqlite_setup(void)
 {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
@@ -360,6 +369,7 @@ int sqlite_store_open(const char *path, int create, store **out, char *err, size
         store_close(st);
         return STORE_ERR;
     }
+    unstage_leftovers(st);
     *out = st;
     return STORE_OK;
 }
@@ -384,6 +394,9 @@ static void sq_close(store *st)
                              &st->ins_sort, &st->ins_prel, &st->fix_peid, &st->ins_change, &st->ins_tomb };
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         sqlite3_finalize(*all[i]);
+    if (st->bulk)
+        unstage(st);
+    finalize_stage(st);
     sqlite3_close(st->db);
     free(st);
 }
@@ -422,6 +435,9 @@ static int sq_commit(store *st)
 static void sq_rollback(store *st)
 {
     sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    /* an unstage inside the transaction may be undone with it */
+    if (st->bulk)
+        st->staged = 1;
 }
 
 /* Runs a prepared write statement to completion and resets it. */
@@ -509,12 +525,135 @@ static int prel_row_op(store *st, sqlite3_stmt *s, int kind, const char *id, con
     return run(st, s, "writing relation rows");
 }
 
+/* ---- bulk loads
+ *
+ * A first load writes millions of entities whose derived rows land at
+ * random places in trees larger than the page cache: at nation scale
+ * nearly every insert reads its page from disk. Between store_bulk_begin
+ * and store_bulk_end the rows of new entities are appended to stage
+ * tables in the store file instead, committed with their entities (a
+ * crash loses nothing), and unstage() inserts them in key order, so each
+ * page of the trees is written once. Whatever reads derived rows on this
+ * connection, or replaces an entity's rows, unstages first; opening a
+ * store unstages what a killed load left. Organisations are never staged:
+ * the organisation tree is rebuilt from their rows after every batch of
+ * them, and they are few. */
+
+#define STAGE_TABLES                                                                                         \
+    "CREATE TABLE IF NOT EXISTS stage_idx(kind INTEGER NOT NULL, id TEXT NOT NULL, key TEXT NOT NULL,"      \
+    " value TEXT NOT NULL);"                                                                                 \
+    "CREATE TABLE IF NOT EXISTS stage_sort(kind INTEGER NOT NULL, id TEXT NOT NULL, skey TEXT NOT NULL,"    \
+    " v BLOB NOT NULL);"                                                                                     \
+    "CREATE TABLE IF NOT EXISTS stage_prel(skind INTEGER NOT NULL, sid TEXT NOT NULL, type TEXT NOT NULL,"  \
+    " org TEXT NOT NULL, person TEXT NOT NULL, pstart TEXT, pend TEXT);"
+
+/* In the order of each table's primary key or busiest index; prel's peid
+ * is looked up here, when every person of the load is in. */
+#define UNSTAGE                                                                                              \
+    "INSERT OR IGNORE INTO idx(kind,key,value,id) SELECT kind,key,value,id FROM stage_idx ORDER BY 1,2,3,4;" \
+    "INSERT OR REPLACE INTO sortidx(kind,skey,v,id) SELECT kind,skey,v,id FROM stage_sort ORDER BY 1,2,3,4;" \
+    "INSERT INTO prel(type,org,peid,person,skind,sid,pstart,pend) SELECT s.type, s.org,"                    \
+    " (SELECT eid FROM entity WHERE kind=" PEID_KIND " AND id=s.person), s.person, s.skind, s.sid, s.pstart,"\
+    " s.pend FROM stage_prel s ORDER BY 1,2,3,4;"                                                            \
+    "DELETE FROM stage_idx; DELETE FROM stage_sort; DELETE FROM stage_prel;"
+
+static int unstage(store *st)
+{
+    if (!st->staged)
+        return STORE_OK;
+    int own = sqlite3_get_autocommit(st->db);
+    if (own && sq_begin(st))
+        return STORE_ERR;
+    if (sq_exec(st, UNSTAGE) || (own && sq_exec(st, "COMMIT"))) {
+        if (own)
+            sq_rollback(st);
+        return STORE_ERR;
+    }
+    st->staged = 0;
+    st->writes++;
+    return STORE_OK;
+}
+
+static int table_exists(store *st, const char *name)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM main.sqlite_schema WHERE type='table' AND name=?", -1, &s,
+                           NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    int found = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+    return found;
+}
+
+/* What a killed bulk load staged and committed. Another process's load
+ * may hold the write lock for longer than the busy timeout: its rows are
+ * then left to it, and the store opens all the same. */
+static void unstage_leftovers(store *st)
+{
+    if (!table_exists(st, "stage_idx"))
+        return;
+    st->staged = 1;
+    if (unstage(st))
+        st->staged = 0;
+}
+
+static void finalize_stage(store *st)
+{
+    sqlite3_finalize(st->stg_idx);
+    sqlite3_finalize(st->stg_sort);
+    sqlite3_finalize(st->stg_prel);
+    st->stg_idx = st->stg_sort = st->stg_prel = NULL;
+}
+
+/* The sorter spills to temporary files during a bulk load (a nation's
+ * rows would take gigabytes of memory) and sorts on two threads.
+ * Changing temp_store drops the temp schema, drive sets included. */
+static int bulk_pragmas(store *st, int on)
+{
+    st->drive_table = 0;
+    memset(st->drives, 0, sizeof st->drives);
+    return sq_exec(st, on ? "PRAGMA temp_store=FILE; PRAGMA threads=2" : "PRAGMA temp_store=MEMORY; PRAGMA threads=0");
+}
+
+static int sq_bulk(store *st, int on)
+{
+    if (!sqlite3_get_autocommit(st->db)) {
+        snprintf(st->err, sizeof st->err, "a bulk load cannot begin or end inside a transaction");
+        return STORE_ERR;
+    }
+    if (on == st->bulk)
+        return STORE_OK;
+    if (!on) {
+        int rc = unstage(st);
+        finalize_stage(st);
+        st->bulk = 0;
+        return bulk_pragmas(st, 0) || rc ? STORE_ERR : STORE_OK;
+    }
+    if (sq_exec(st, STAGE_TABLES) || bulk_pragmas(st, 1) ||
+        prep(st, "INSERT INTO stage_idx(kind,id,key,value) VALUES(?,?,?,?)", &st->stg_idx) ||
+        prep(st, "INSERT INTO stage_sort(kind,id,skey,v) VALUES(?,?,?,?)", &st->stg_sort) ||
+        prep(st, "INSERT INTO stage_prel(skind,sid,type,org,person,pstart,pend) VALUES(?1,?2,?3,?4,?5,?6,?7)",
+             &st->stg_prel)) {
+        finalize_stage(st);
+        bulk_pragmas(st, 0);
+        return STORE_ERR;
+    }
+    st->bulk = 1;
+    return STORE_OK;
+}
+
 /* Moves an entity's derived rows from `old` (NULL: none) to `new` (NULL:
  * none), touching only the rows that differ: an update that renames a
  * pupil rewrites its name rows, not its relations. */
 static int sq_entity_rows(store *st, int kind, const char *id, const entity_rows *old, const entity_rows *new)
 {
     st->writes++;
+    if (old && unstage(st))
+        return STORE_ERR;
+    int stage = st->bulk && !old && kind != K_ORGANISATION;
+    if (stage)
+        st->staged = 1;
     for (size_t i = 0; old && i < old->nidx; i++)
         if (!rows_has_idx(new, &old->idx[i]) && idx_row_op(st, st->del_idx, kind, id, &old->idx[i]))
             return STORE_ERR;
@@ -525,13 +664,15 @@ static int sq_entity_rows(store *st, int kind, const char *id, const entity_rows
         if (!rows_has_prel(new, &old->prel[i]) && prel_row_op(st, st->del_prel, kind, id, &old->prel[i], 0))
             return STORE_ERR;
     for (size_t i = 0; new && i < new->nidx; i++)
-        if (!rows_has_idx(old, &new->idx[i]) && idx_row_op(st, st->ins_idx, kind, id, &new->idx[i]))
+        if (!rows_has_idx(old, &new->idx[i]) && idx_row_op(st, stage ? st->stg_idx : st->ins_idx, kind, id, &new->idx[i]))
             return STORE_ERR;
     for (size_t i = 0; new && i < new->nsort; i++)
-        if (!rows_has_sort(old, &new->sort[i]) && sort_row_op(st, st->ins_sort, kind, id, &new->sort[i]))
+        if (!rows_has_sort(old, &new->sort[i]) &&
+            sort_row_op(st, stage ? st->stg_sort : st->ins_sort, kind, id, &new->sort[i]))
             return STORE_ERR;
     for (size_t i = 0; new && i < new->nprel; i++)
-        if (!rows_has_prel(old, &new->prel[i]) && prel_row_op(st, st->ins_prel, kind, id, &new->prel[i], 1))
+        if (!rows_has_prel(old, &new->prel[i]) &&
+            prel_row_op(st, stage ? st->stg_prel : st->ins_prel, kind, id, &new->prel[i], 1))
             return STORE_ERR;
     return STORE_OK;
 }
@@ -617,6 +758,8 @@ static int sq_orgtree_rebuild(store *st)
 
 static int prepare_q(store *st, sqlq *q, sqlite3_stmt **out)
 {
+    if (unstage(st))
+        return STORE_ERR;
     if (sqlite3_prepare_v2(st->db, q->sql.data, (int)q->sql.len, out, NULL) != SQLITE_OK)
         return fail(st, "preparing a query");
     for (size_t i = 0; i < q->nb; i++) {
@@ -858,6 +1001,8 @@ static int64_t drive_set(store *st, const query *q, size_t i)
 
 static int sq_list(store *st, const query *q, long limit, store_row_fn fn, void *ctx)
 {
+    if (unstage(st))
+        return STORE_ERR;
     sqlq s;
     sqlq_init(&s, 0);
     s.drive = choose_drive(st, q, limit);
@@ -962,6 +1107,8 @@ static int sq_deleted(store *st, const query *q, long limit, store_tomb_fn fn, v
 
 static int sq_prepare(store *st, const char *sql, store_stmt **out)
 {
+    if (unstage(st))
+        return STORE_ERR;
     store_stmt *s = xcalloc(1, sizeof *s);
     s->st = st;
     if (sqlite3_prepare_v2(st->db, sql, -1, &s->s, NULL) != SQLITE_OK) {
@@ -1063,6 +1210,7 @@ static const store_ops sqlite_ops = {
     .entity_delete = sq_entity_delete,
     .entity_rows = sq_entity_rows,
     .tune_bulk = sq_tune_bulk,
+    .bulk = sq_bulk,
     .orgtree_rebuild = sq_orgtree_rebuild,
     .list = sq_list,
     .fetch_ids = sq_fetch_ids,

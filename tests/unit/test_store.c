@@ -1169,6 +1169,43 @@ static void test_relation_sets_follow_writes(void **state)
     unsetenv("SKOLNAV_LIST_PLAN");
 }
 
+/* Rows of a staged load are found by the writer's own reads at once, by
+ * an update of a staged entity, and by another connection once it opens
+ * the store (a load killed before store_bulk_end leaves them committed);
+ * ending the load indexes each row once. */
+static void test_a_bulk_load_indexes_what_it_staged(void **state)
+{
+    fixture *f = *state;
+    load_orgs(f, T("2024-01-01T00:00:00Z"));
+    assert_int_equal(store_bulk_begin(f->st), STORE_OK);
+    ingest_ok(f, K_PERSON, json_pack("[oo]", pupil_at(TU_UUID1, ORG_B), pupil_at(TU_UUID2, ORG_B)),
+              T("2024-01-02T00:00:00Z"));
+    assert_int_equal(pupils_of(f->st, ORG_B), 2);
+    ingest_ok(f, K_PERSON, json_pack("[o]", pupil_at(TU_UUID3, ORG_C)), T("2024-01-03T00:00:00Z"));
+    ingest_ok(f, K_PERSON, json_pack("[o]", pupil_at(TU_UUID2, ORG_C)), T("2024-01-04T00:00:00Z"));
+    assert_int_equal(pupils_of(f->st, ORG_B), 1);
+    assert_int_equal(pupils_of(f->st, ORG_C), 2);
+    ingest_ok(f, K_PERSON, json_pack("[o]", pupil_at(TU_UUID4, ORG_C)), T("2024-01-05T00:00:00Z"));
+    store *other;
+    char err[512];
+    assert_int_equal(store_open(f->url, 0, &other, err, sizeof err), STORE_OK);
+    assert_int_equal(pupils_of(other, ORG_C), 3);
+    assert_int_equal(store_bulk_end(f->st), STORE_OK);
+    assert_int_equal(pupils_of(f->st, ORG_C), 3);
+    assert_int_equal(pupils_of(other, ORG_B), 1);
+    if (!on_pg) {
+        store_stmt *s;
+        assert_int_equal(store_prepare(other, "SELECT (SELECT count(*) FROM stage_idx) + (SELECT count(*) FROM"
+                                              " stage_sort) + (SELECT count(*) FROM stage_prel),"
+                                              " (SELECT count(*) FROM prel WHERE peid IS NULL)", &s), STORE_OK);
+        assert_int_equal(store_step(s), 1);
+        assert_int_equal(store_col_int(s, 0), 0);
+        assert_int_equal(store_col_int(s, 1), 0);
+        store_finalize(s);
+    }
+    store_close(other);
+}
+
 /* Filters and paging through the public route: query_parse → token → store. */
 static void test_paging_with_filter(void **state)
 {
@@ -1632,6 +1669,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_upgrade_v13_log_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upgrade_v14_exits_of_every_kind, setup, teardown),
         cmocka_unit_test_setup_teardown(test_relation_sets_follow_writes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_bulk_load_indexes_what_it_staged, setup, teardown),
     };
     /* version 1 files are SQLite files: PostgreSQL stores began at the
      * current layout */

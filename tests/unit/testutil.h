@@ -24,6 +24,7 @@
 #define TU_UUID1 "0b5f6c2e-3d4a-4e5f-8a6b-7c8d9e0f1a2b"
 #define TU_UUID2 "1c6f7d3f-4e5b-4f60-9b7c-8d9e0fa12b3c"
 #define TU_UUID3 "2d708e40-5f6c-4071-ac8d-9eaf10b23c4d"
+#define TU_UUID4 "3e819f51-6a7d-4182-bd9e-0fb021c34d5e"
 
 /* Formats into a static rotating buffer (for messages and paths). */
 static inline const char *tu_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
