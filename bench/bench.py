@@ -9,7 +9,8 @@
    school with most enrolments, limit=100), nginx baseline
 5. the server's peak RSS (VmHWM)
 6. an incremental query: meta.modified.after after 1 000 changes (all pages, ms)
-7. summary table, written to bench/RESULTS.md (BENCH_DB=postgres: bench/RESULTS-postgresql.md)
+7. summary table, written to bench/RESULTS.md (BENCH_DB=postgres: bench/RESULTS-postgresql.md;
+   other scales than city: bench/RESULTS-<scale>.md and RESULTS-<scale>-postgresql.md)
 
 BENCH_DB=sqlite (default) keeps the store in a cached SQLite file; BENCH_DB=postgres
 generates it into PostgreSQL (bench/run starts a throwaway cluster, or uses the
@@ -986,7 +987,11 @@ def write_results(env, gen, generated, table, targets, R, perf):
 
 
 def results_path(env):
-    return os.path.join(BENCH, "RESULTS.md" if env["db"] == "sqlite" else "RESULTS-postgresql.md")
+    """City figures (the default) go to RESULTS.md and RESULTS-postgresql.md; other
+    scales to RESULTS-<scale>.md and RESULTS-<scale>-postgresql.md, so that a nation run
+    does not replace the city's figures."""
+    scale = "" if env["scale"] == "city" else "-" + env["scale"]
+    return os.path.join(BENCH, f"RESULTS{scale}.md" if env["db"] == "sqlite" else f"RESULTS{scale}-postgresql.md")
 
 
 if __name__ == "__main__":

@@ -2450,7 +2450,7 @@ int demo_generate(store *st, const demo_opts *o, FILE *log)
 #endif
     /* Pass 0 only creates: its rows are indexed in one sorted pass at its
      * end. The later passes update and delete what it made. */
-    int rc = store_bulk_begin(st);
+    int rc = store_bulk_begin(st, STORE_BULK_LOAD);
     if (!rc)
         rc = run_pass(g, 0);
     if (store_bulk_end(st) && !rc) {

@@ -22,7 +22,7 @@
 #define SAMPLES 5 /* deleted ids shown per kind in a held batch's summary */
 /* A pushed batch of this many records writes with this page cache. */
 #define BATCH_BIG_RECORDS 2000
-#define BATCH_BIG_CACHE_KIB 32768
+#define BATCH_BIG_CACHE_KIB 16384
 
 void batch_outcome_free(batch_outcome *o)
 {
@@ -438,10 +438,12 @@ static int apply(store *st, const source_rec *src, json_t *batch, ingest_stream 
 int batch_apply_streams(store *st, const source_rec *src, json_t *batch, ingest_stream *const streams[K__COUNT],
                         const batch_opts *o, batch_outcome *out, ingest_result *res)
 {
-    /* A pushed batch writes its records' index rows at random places in
-     * trees larger than a request connection's cache: without room the
-     * cache spills to the WAL and reads back the same pages, a fifth of
-     * the write's CPU. The connection gets its own size back after. */
+    /* A large batch's transaction outgrows a request connection's small
+     * page cache, which then spills to the WAL and reads back the same
+     * pages. The batch's new index rows are staged and go in sorted at the
+     * commit (store_bulk_begin), so the cache need not hold the trees they
+     * land in; SQLite's sorter takes as much memory again as the cache.
+     * The connection gets its own size back after. */
     size_t records = 0;
     for (int k = 0; streams && k < K__COUNT; k++)
         records += streams[k] ? ingest_stream_count(streams[k]) : 0;
@@ -449,7 +451,13 @@ int batch_apply_streams(store *st, const source_rec *src, json_t *batch, ingest_
     int64_t cache = sqlite && records >= BATCH_BIG_RECORDS ? sqlite_cache(st, 0) : 0;
     if (cache)
         sqlite_cache(st, -BATCH_BIG_CACHE_KIB);
+    int bulk = records >= BATCH_BIG_RECORDS && !store_bulk_begin(st, STORE_BULK_BATCH);
     int rc = apply(st, src, batch, streams, o, out, res);
+    /* Nothing is staged by now (the commit or the rollback saw to it):
+     * ending can only fail to restore a setting, which the batch's
+     * outcome does not depend on. */
+    if (bulk)
+        (void)store_bulk_end(st);
     if (cache)
         sqlite_cache(st, cache);
     return rc;

@@ -37,7 +37,7 @@ struct store_ops {
      * writing only the rows that differ (rows_has_*). */
     int (*entity_rows)(store *st, int kind, const char *id, const entity_rows *old, const entity_rows *new);
     int (*tune_bulk)(store *st, long cache_mb);
-    int (*bulk)(store *st, int on); /* NULL: a bulk load needs nothing of the backend */
+    int (*bulk)(store *st, int mode); /* STORE_BULK_*, 0 = end; NULL: a bulk load needs nothing of the backend */
     int (*orgtree_rebuild)(store *st);
     int (*list)(store *st, const query *q, long limit, store_row_fn fn, void *ctx);
     int (*fetch_ids)(store *st, int kind, const char *const *ids, size_t n, store_row_fn fn, void *ctx);

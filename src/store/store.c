@@ -227,9 +227,9 @@ int store_tune_bulk(store *st, long cache_mb)
     return ops(st)->tune_bulk(st, cache_mb);
 }
 
-int store_bulk_begin(store *st)
+int store_bulk_begin(store *st, int mode)
 {
-    return ops(st)->bulk ? ops(st)->bulk(st, 1) : STORE_OK;
+    return ops(st)->bulk ? ops(st)->bulk(st, mode) : STORE_OK;
 }
 
 int store_bulk_end(store *st)

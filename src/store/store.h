@@ -45,15 +45,21 @@ int store_remove(const char *url, char *err, size_t errlen);
 int store_tune_bulk(store *st, long cache_mb);
 
 /* A bulk load: between begin and end (both outside a transaction), the
- * store may defer indexing what is created and index it all at the end,
- * in one sorted pass (SQLite: the derived rows of new entities other than
- * organisations are staged). Nothing changes for the writer's reads, which
- * index what is staged first, nor for durability: a load killed midway
- * leaves its staged rows committed, indexed when the store is next opened.
- * Other connections do not find staged entities by filters, sorts or
- * relations until the rows are indexed. For filling a new or nearly empty
- * store (the demo generator); end it before serving from the connection. */
-int store_bulk_begin(store *st);
+ * store may defer indexing what is created and index it in one sorted
+ * pass (SQLite: the derived rows of new entities other than organisations
+ * are staged). The writer's own reads index what is staged first, so they
+ * see no difference. How long rows may stay staged:
+ * - STORE_BULK_BATCH: until the transaction commits; every commit indexes
+ *   them first, so no other connection ever sees a staged entity (large
+ *   imports and pushed batches);
+ * - STORE_BULK_LOAD: until store_bulk_end, across commits (filling a new
+ *   store, the demo generator). Other connections do not find staged
+ *   entities by filters, sorts or relations until then; a load killed
+ *   midway leaves its staged rows committed, and they are indexed when
+ *   the store is next opened. */
+#define STORE_BULK_BATCH 1
+#define STORE_BULK_LOAD 2
+int store_bulk_begin(store *st, int mode);
 int store_bulk_end(store *st);
 
 /* A write transaction. Readers never block on it (WAL). */

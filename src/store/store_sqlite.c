@@ -42,8 +42,9 @@ struct store {
     uint64_t writes;
     int64_t busy_since; /* busy_wait: when the current wait began */
     int drive_table; /* temp.drive_set exists */
-    /* A bulk load (store_bulk_begin): new entities' derived rows go to
-     * the stage tables; staged: the stage may hold rows. */
+    /* A bulk load (store_bulk_begin: STORE_BULK_*, 0 = none): new
+     * entities' derived rows go to the stage tables; staged: the stage
+     * may hold rows. */
     int bulk, staged;
     sqlite3_stmt *stg_idx, *stg_sort, *stg_prel;
     uint64_t drive_clock;
@@ -429,6 +430,8 @@ static int sq_begin_append(store *st)
 
 static int sq_commit(store *st)
 {
+    if (st->bulk == STORE_BULK_BATCH && unstage(st))
+        return STORE_ERR;
     return store_exec(st, "COMMIT");
 }
 
@@ -607,30 +610,37 @@ static void finalize_stage(store *st)
 }
 
 /* The sorter spills to temporary files during a bulk load (a nation's
- * rows would take gigabytes of memory) and sorts on two threads.
- * Changing temp_store drops the temp schema, drive sets included. */
-static int bulk_pragmas(store *st, int on)
+ * rows would take gigabytes of memory), holding at most about the page
+ * cache's size in memory per thread: a load sorts on two threads, a
+ * batch (a request's connection) on one. Changing temp_store drops the
+ * temp schema, drive sets included. */
+static int bulk_pragmas(store *st, int mode)
 {
     st->drive_table = 0;
     memset(st->drives, 0, sizeof st->drives);
-    return sq_exec(st, on ? "PRAGMA temp_store=FILE; PRAGMA threads=2" : "PRAGMA temp_store=MEMORY; PRAGMA threads=0");
+    return sq_exec(st, mode == STORE_BULK_LOAD    ? "PRAGMA temp_store=FILE; PRAGMA threads=2"
+                       : mode == STORE_BULK_BATCH ? "PRAGMA temp_store=FILE; PRAGMA threads=0"
+                                                  : "PRAGMA temp_store=MEMORY; PRAGMA threads=0");
 }
 
-static int sq_bulk(store *st, int on)
+static int sq_bulk(store *st, int mode)
 {
     if (!sqlite3_get_autocommit(st->db)) {
         snprintf(st->err, sizeof st->err, "a bulk load cannot begin or end inside a transaction");
         return STORE_ERR;
     }
-    if (on == st->bulk)
+    if (mode == st->bulk)
         return STORE_OK;
-    if (!on) {
+    if (st->bulk) {
         int rc = unstage(st);
         finalize_stage(st);
         st->bulk = 0;
-        return bulk_pragmas(st, 0) || rc ? STORE_ERR : STORE_OK;
+        if (bulk_pragmas(st, 0) || rc)
+            return STORE_ERR;
     }
-    if (sq_exec(st, STAGE_TABLES) || bulk_pragmas(st, 1) ||
+    if (!mode)
+        return STORE_OK;
+    if (sq_exec(st, STAGE_TABLES) || bulk_pragmas(st, mode) ||
         prep(st, "INSERT INTO stage_idx(kind,id,key,value) VALUES(?,?,?,?)", &st->stg_idx) ||
         prep(st, "INSERT INTO stage_sort(kind,id,skey,v) VALUES(?,?,?,?)", &st->stg_sort) ||
         prep(st, "INSERT INTO stage_prel(skind,sid,type,org,person,pstart,pend) VALUES(?1,?2,?3,?4,?5,?6,?7)",
@@ -639,7 +649,7 @@ static int sq_bulk(store *st, int on)
         bulk_pragmas(st, 0);
         return STORE_ERR;
     }
-    st->bulk = 1;
+    st->bulk = mode;
     return STORE_OK;
 }
 

@@ -1177,7 +1177,7 @@ static void test_a_bulk_load_indexes_what_it_staged(void **state)
 {
     fixture *f = *state;
     load_orgs(f, T("2024-01-01T00:00:00Z"));
-    assert_int_equal(store_bulk_begin(f->st), STORE_OK);
+    assert_int_equal(store_bulk_begin(f->st, STORE_BULK_LOAD), STORE_OK);
     ingest_ok(f, K_PERSON, json_pack("[oo]", pupil_at(TU_UUID1, ORG_B), pupil_at(TU_UUID2, ORG_B)),
               T("2024-01-02T00:00:00Z"));
     assert_int_equal(pupils_of(f->st, ORG_B), 2);
@@ -1203,6 +1203,36 @@ static void test_a_bulk_load_indexes_what_it_staged(void **state)
         assert_int_equal(store_col_int(s, 1), 0);
         store_finalize(s);
     }
+    store_close(other);
+}
+
+/* A batch-scoped bulk load indexes what it staged when its transaction
+ * commits, so another connection finds the entities at once; a rolled
+ * back transaction leaves neither entities nor rows. */
+static void test_a_bulk_batch_is_indexed_at_its_commit(void **state)
+{
+    fixture *f = *state;
+    load_orgs(f, T("2024-01-01T00:00:00Z"));
+    store *other;
+    char err[512];
+    assert_int_equal(store_open(f->url, 0, &other, err, sizeof err), STORE_OK);
+    assert_int_equal(store_bulk_begin(f->st, STORE_BULK_BATCH), STORE_OK);
+    ingest_ok(f, K_PERSON, json_pack("[oo]", pupil_at(TU_UUID1, ORG_B), pupil_at(TU_UUID2, ORG_C)),
+              T("2024-01-02T00:00:00Z"));
+    assert_int_equal(pupils_of(other, ORG_B), 1);
+    assert_int_equal(pupils_of(other, ORG_C), 1);
+    assert_int_equal(store_begin(f->st), STORE_OK);
+    ingest_opts io = { .at_ms = T("2024-01-03T00:00:00Z"), .in_txn = 1 };
+    json_t *b = json_pack("[o]", pupil_at(TU_UUID3, ORG_B));
+    assert_int_equal(ingest_batch(f->st, K_PERSON, b, &io, f->res), 0);
+    json_decref(b);
+    assert_int_equal(pupils_of(f->st, ORG_B), 2);
+    store_rollback(f->st);
+    assert_int_equal(pupils_of(f->st, ORG_B), 1);
+    ingest_ok(f, K_PERSON, json_pack("[o]", pupil_at(TU_UUID4, ORG_B)), T("2024-01-04T00:00:00Z"));
+    assert_int_equal(store_bulk_end(f->st), STORE_OK);
+    assert_int_equal(pupils_of(other, ORG_B), 2);
+    assert_int_equal(pupils_of(f->st, ORG_C), 1);
     store_close(other);
 }
 
@@ -1670,6 +1700,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_upgrade_v14_exits_of_every_kind, setup, teardown),
         cmocka_unit_test_setup_teardown(test_relation_sets_follow_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_bulk_load_indexes_what_it_staged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_bulk_batch_is_indexed_at_its_commit, setup, teardown),
     };
     /* version 1 files are SQLite files: PostgreSQL stores began at the
      * current layout */
