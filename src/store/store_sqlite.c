@@ -632,11 +632,16 @@ static int sq_bulk(store *st, int mode)
     if (mode == st->bulk)
         return STORE_OK;
     if (st->bulk) {
-        int rc = unstage(st);
+        int rc = unstage(st), was = st->bulk;
         finalize_stage(st);
         st->bulk = 0;
         if (bulk_pragmas(st, 0) || rc)
             return STORE_ERR;
+        /* The unstaging transaction grew the WAL to the size of every tree
+         * it wrote (a nation's: over 10 GB), and a WAL file keeps its size:
+         * give the disk back now. Busy readers only postpone that. */
+        if (was == STORE_BULK_LOAD)
+            (void)sqlite3_wal_checkpoint_v2(st->db, "main", SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
     }
     if (!mode)
         return STORE_OK;
