@@ -2461,8 +2461,17 @@ int demo_generate(store *st, const demo_opts *o, FILE *log)
     for (int q = 1; q < NPASS && !rc; q++)
         rc = run_pass(g, q);
     demo_tt_stats tts = { 0 };
+    /* The timetable creates what it writes too; its walks read the entity
+     * table alone (store_bulk_begin), and its deletions come last. */
+    if (!rc)
+        rc = store_bulk_begin(st, STORE_BULK_LOAD);
     if (!rc)
         rc = demo_timetable(st, o->scale, o->seed, now, log, &tts);
+    if (store_bulk_end(st) && !rc) {
+        if (log)
+            fprintf(log, "demo: indexing the timetable failed: %s\n", store_errmsg(st));
+        rc = -1;
+    }
 #ifdef __GLIBC__
     mallopt(M_MXFAST, (int)(64 * sizeof(size_t) / 4));
 #endif

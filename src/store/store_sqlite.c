@@ -46,6 +46,7 @@ struct store {
      * entities' derived rows go to the stage tables; staged: the stage
      * may hold rows. */
     int bulk, staged;
+    int plain_read; /* sq_list: the query reads no derived rows */
     sqlite3_stmt *stg_idx, *stg_sort, *stg_prel;
     uint64_t drive_clock;
     drive_slot drives[DRIVE_SLOTS];
@@ -773,7 +774,7 @@ static int sq_orgtree_rebuild(store *st)
 
 static int prepare_q(store *st, sqlq *q, sqlite3_stmt **out)
 {
-    if (unstage(st))
+    if (!st->plain_read && unstage(st))
         return STORE_ERR;
     if (sqlite3_prepare_v2(st->db, q->sql.data, (int)q->sql.len, out, NULL) != SQLITE_OK)
         return fail(st, "preparing a query");
@@ -1014,10 +1015,20 @@ static int64_t drive_set(store *st, const query *q, size_t i)
     return h;
 }
 
+/* A list in arrival order with no filter and no scope reads the entity
+ * table alone, so what a bulk load staged may stay staged: the demo's
+ * timetable walks the activities and groups it writes lessons for. */
+static int reads_entities_only(store *st, const query *q)
+{
+    return !q->nf && !q->sort && !q->deleted && !q->scope && !store_scope(st);
+}
+
 static int sq_list(store *st, const query *q, long limit, store_row_fn fn, void *ctx)
 {
-    if (unstage(st))
+    int plain = reads_entities_only(st, q);
+    if (!plain && unstage(st))
         return STORE_ERR;
+    st->plain_read = plain;
     sqlq s;
     sqlq_init(&s, 0);
     s.drive = choose_drive(st, q, limit);
@@ -1039,6 +1050,7 @@ static int sq_list(store *st, const query *q, long limit, store_row_fn fn, void 
         sq_rollback(st);
         rc = rc < 0 ? rc : STORE_ERR;
     }
+    st->plain_read = 0;
     sqlq_free(&s);
     return rc;
 }
@@ -1050,7 +1062,9 @@ static int sq_fetch_ids(store *st, int kind, const char *const *ids, size_t n, s
     sqlq s;
     sqlq_init(&s, 0);
     sql_fetch_ids(kind, ids, n, &s);
+    st->plain_read = !store_scope(st); /* by id: the entity table alone */
     int rc = rows_loop(st, &s, fn, ctx);
+    st->plain_read = 0;
     sqlq_free(&s);
     return rc;
 }
