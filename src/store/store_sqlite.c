@@ -365,7 +365,12 @@ int sqlite_store_open(const char *path, int create, store **out, char *err, size
      * small page cache of its own; the OS caches the file for all. */
     const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;"
                           " PRAGMA cache_size=-8192; PRAGMA temp_store=MEMORY; PRAGMA mmap_size=0";
-    if (store_exec(st, pragmas) || attach_log(st, path) ||
+    /* 16 KB pages for a new store file (an existing one keeps its own:
+     * WAL mode fixes the size). A connection's cache misses are one pread
+     * each, and a walk misses on every page it reads: at 4 KB a page of
+     * /persons cost 200 preads, and the full walk of the city ran a fifth
+     * slower; reads by id and writes measured the same. */
+    if (store_exec(st, "PRAGMA page_size=16384") || store_exec(st, pragmas) || attach_log(st, path) ||
         migrate(st) || prepare_all(st)) {
         snprintf(err, errlen, "database '%s': %s", path, st->err);
         store_close(st);
