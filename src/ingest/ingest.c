@@ -167,14 +167,12 @@ static int foreign(const store_meta *m, int kind, long index, const char *id, co
     return 1;
 }
 
-int ingest_write_one(store *st, int kind, json_t *canon, const char *text, long index, const ingest_opts *o,
-                     int64_t at, ingest_result *res)
+/* ingest_write_one with the entity's stored meta looked up already
+ * (rc: STORE_OK or STORE_NOTFOUND); takes old's json and source. */
+static int write_known(store *st, int kind, json_t *canon, const char *text, long index, const ingest_opts *o,
+                       int64_t at, ingest_result *res, int rc, store_meta old)
 {
     const char *id = json_string_value(json_object_get(canon, "id"));
-    store_meta old;
-    int rc = store_entity_meta(st, kind, id, 1, &old);
-    if (rc == STORE_ERR)
-        return -1;
     int is_new = rc == STORE_NOTFOUND;
     entity_rows before;
     if (!is_new && foreign(&old, kind, index, id, o, res)) {
@@ -217,6 +215,48 @@ int ingest_write_one(store *st, int kind, json_t *canon, const char *text, long 
     else
         res->updated++;
     return 0;
+}
+
+int ingest_write_one(store *st, int kind, json_t *canon, const char *text, long index, const ingest_opts *o,
+                     int64_t at, ingest_result *res)
+{
+    store_meta old;
+    int rc = store_entity_meta(st, kind, json_string_value(json_object_get(canon, "id")), 1, &old);
+    if (rc == STORE_ERR)
+        return -1;
+    return write_known(st, kind, canon, text, index, o, at, res, rc, old);
+}
+
+/* Writes records [from, to) of a validated batch, their stored metas read
+ * in one go (PostgreSQL: one round trip instead of one a record). */
+#define META_CHUNK 1000
+static int write_chunk(store *st, int kind, json_t **canon, size_t from, size_t to, const ingest_opts *o,
+                       int64_t at, ingest_result *res)
+{
+    size_t n = to - from;
+    const char **ids = xcalloc(n, sizeof *ids);
+    store_meta *old = xcalloc(n, sizeof *old);
+    int *found = xcalloc(n, sizeof *found);
+    for (size_t i = 0; i < n; i++)
+        ids[i] = json_string_value(json_object_get(canon[from + i], "id"));
+    int rc = store_entity_metas(st, kind, ids, n, old, found) ? -1 : 0;
+    size_t i = 0;
+    for (; !rc && i < n; i++) {
+        rc = write_known(st, kind, canon[from + i], NULL, (long)(from + i), o, at, res, found[i], old[i]);
+        if (rc > 0)
+            rc = 0; /* another source's: a problem in res, and on to the next */
+        if (!rc && o && o->progress && (from + i + 1) % INGEST_PROGRESS_EVERY == 0)
+            o->progress(o->progress_ctx, from + i + 1);
+    }
+    for (; i < n; i++) /* after a failure: the metas of the records not written */
+        if (found[i] == STORE_OK) {
+            free(old[i].json);
+            free(old[i].source);
+        }
+    free(ids);
+    free(old);
+    free(found);
+    return rc;
 }
 
 int ingest_batch(store *st, int kind, json_t *records, const ingest_opts *o, ingest_result *res)
@@ -277,15 +317,12 @@ int ingest_batch(store *st, int kind, json_t *records, const ingest_opts *o, ing
     }
     if (res->nproblems)
         goto out;
-    for (size_t i = 0; i < n; i++) {
-        int w = ingest_write_one(st, kind, canon[i], NULL, (long)i, o, at, res);
-        if (w < 0) {
+    for (size_t i = 0; i < n; i += META_CHUNK) {
+        if (write_chunk(st, kind, canon, i, n - i < META_CHUNK ? n : i + META_CHUNK, o, at, res) < 0) {
             if (!res->nproblems)
                 store_problem(st, res);
             goto out;
         }
-        if (o && o->progress && (i + 1) % INGEST_PROGRESS_EVERY == 0)
-            o->progress(o->progress_ctx, i + 1);
     }
     if (res->nproblems) /* ownership conflicts, every one listed */
         goto out;

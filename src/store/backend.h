@@ -30,6 +30,8 @@ struct store_ops {
     void (*rollback)(store *st);
     int (*entity_meta)(store *st, int kind, const char *id, int want_json, store_meta *meta);
     int (*entity_exists)(store *st, int kind, const char *id);
+    /* NULL: store.c asks entity_meta for each */
+    int (*entity_metas)(store *st, int kind, const char *const *ids, size_t n, store_meta *metas, int *found);
     int (*entity_put)(store *st, int kind, const char *id, const char *json, const entity_rows *rows,
                       const entity_rows *old, int64_t created, int64_t modified, const char *source);
     int (*entity_delete)(store *st, int kind, const char *id, const entity_rows *old, int64_t at);

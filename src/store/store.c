@@ -206,6 +206,24 @@ int store_entity_meta(store *st, int kind, const char *id, int want_json, store_
     return ops(st)->entity_meta(st, kind, id, want_json, meta);
 }
 
+int store_entity_metas(store *st, int kind, const char *const *ids, size_t n, store_meta *metas, int *found)
+{
+    if (ops(st)->entity_metas)
+        return ops(st)->entity_metas(st, kind, ids, n, metas, found);
+    for (size_t i = 0; i < n; i++) {
+        found[i] = ops(st)->entity_meta(st, kind, ids[i], 1, &metas[i]);
+        if (found[i] == STORE_ERR) {
+            for (size_t j = 0; j < i; j++)
+                if (found[j] == STORE_OK) {
+                    free(metas[j].json);
+                    free(metas[j].source);
+                }
+            return STORE_ERR;
+        }
+    }
+    return STORE_OK;
+}
+
 int store_entity_exists(store *st, int kind, const char *id)
 {
     return ops(st)->entity_exists(st, kind, id);

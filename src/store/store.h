@@ -84,6 +84,10 @@ typedef struct store_meta {
 /* STORE_OK with meta filled, STORE_NOTFOUND, or STORE_ERR. want_json: also
  * return the stored JSON (caller frees meta->json and meta->source). */
 int store_entity_meta(store *st, int kind, const char *id, int want_json, store_meta *meta);
+/* store_entity_meta with want_json for n distinct ids of one kind at once
+ * (one round trip on PostgreSQL): found[i] is STORE_OK with metas[i] filled
+ * or STORE_NOTFOUND. Returns STORE_OK or STORE_ERR (nothing to free then). */
+int store_entity_metas(store *st, int kind, const char *const *ids, size_t n, store_meta *metas, int *found);
 int store_entity_exists(store *st, int kind, const char *id);
 /* Writes an entity with its derived rows. `old` is NULL for a new entity;
  * for an update it is the rows derived from the stored JSON (rows_build),

@@ -23,6 +23,7 @@
 #include "store/migrations_pg.h"
 #include "store/sql_query.h"
 #include "util/buf.h"
+#include "util/strmap.h"
 
 #define LOCK_MIGRATE "7593021001"  /* advisory lock keys ("skolnav" in spirit) */
 #define LOCK_WRITE "7593021002"
@@ -59,6 +60,11 @@ struct store {
         size_t n;
     } rels[REL_SLOTS];
     uint64_t rel_clock;
+    /* new derived rows not yet sent (see "row batches" below) */
+    struct rowbatch {
+        buf col[7]; /* one PostgreSQL array literal per column, unclosed */
+        size_t n;
+    } rb[3];
 };
 
 struct store_stmt {
@@ -186,9 +192,11 @@ static void plans_forget(store *st)
  * between transactions (a restarted or failed-over server) is opened
  * again here, so one failed request is all a worker loses; inside a
  * transaction it is an error, since the transaction is gone with it. */
+static int rows_flush(store *st);
+
 static int ready(store *st)
 {
-    if (drain(st))
+    if (rows_flush(st) || drain(st))
         return STORE_ERR;
     if (PQstatus(st->conn) == CONNECTION_BAD) {
         if (st->in_tx)
@@ -261,6 +269,140 @@ static int queue_raw(store *st, const char *name, const char *sql, int n, const 
 static int queue(store *st, const char *stmt, const pgargs *a)
 {
     return queue_raw(st, stmt, NULL, a->n, a->v, a->len, a->fmt);
+}
+
+/* ---- row batches
+ *
+ * A new entity's derived rows (a person has about fifteen) went out as one
+ * INSERT each, and PostgreSQL spent more on beginning and ending those
+ * statements than on the rows. They are gathered here as array literals
+ * instead and inserted with one statement per table (unnest) once
+ * ROWS_BATCH are waiting, or before anything that could see or touch them:
+ * any read but the entity-table lookups of run_now, a delete of derived
+ * rows, a statement of store_prepare, the commit. A rollback drops them.
+ * prel.peid is looked up when the rows go in, as the single INSERT did. */
+
+#define ROWS_BATCH 2000
+enum { RB_IDX, RB_SORT, RB_PREL };
+
+static const struct {
+    const char *name;
+    int ncols;
+} rb_stmt[] = {
+    [RB_IDX] = { "ins_idx_n", 4 },
+    [RB_SORT] = { "ins_sort_n", 4 },
+    [RB_PREL] = { "ins_prel_n", 7 },
+};
+
+static void arr_sep(buf *b)
+{
+    buf_addc(b, b->len ? ',' : '{');
+}
+
+static void arr_text(buf *b, const char *s)
+{
+    arr_sep(b);
+    if (!s) {
+        buf_adds(b, "NULL");
+        return;
+    }
+    buf_addc(b, '"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            buf_addc(b, '\\');
+        buf_addc(b, *s);
+    }
+    buf_addc(b, '"');
+}
+
+static void arr_int(buf *b, int64_t v)
+{
+    arr_sep(b);
+    buf_printf(b, "%lld", (long long)v);
+}
+
+/* bytea in its hex form, the backslash escaped for the array literal */
+static void arr_bytea(buf *b, const unsigned char *v, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    arr_sep(b);
+    buf_reserve(b, 2 * n + 8);
+    buf_adds(b, "\"\\\\x");
+    for (size_t i = 0; i < n; i++) {
+        buf_addc(b, hex[v[i] >> 4]);
+        buf_addc(b, hex[v[i] & 15]);
+    }
+    buf_addc(b, '"');
+}
+
+static void rows_drop(store *st)
+{
+    for (size_t t = 0; t < sizeof st->rb / sizeof *st->rb; t++) {
+        for (int c = 0; c < 7; c++)
+            buf_reset(&st->rb[t].col[c]);
+        st->rb[t].n = 0;
+    }
+}
+
+static int queue_raw(store *st, const char *name, const char *sql, int n, const char *const *v, const int *len,
+                     const int *fmt);
+
+static int rows_flush(store *st)
+{
+    int rc = STORE_OK;
+    for (size_t t = 0; t < sizeof st->rb / sizeof *st->rb && rc == STORE_OK; t++) {
+        struct rowbatch *b = &st->rb[t];
+        if (!b->n)
+            continue;
+        const char *v[7];
+        int len[7] = { 0 }, fmt[7] = { 0 };
+        for (int c = 0; c < rb_stmt[t].ncols; c++) {
+            buf_addc(&b->col[c], '}');
+            v[c] = b->col[c].data;
+        }
+        /* libpq copies the values into its output buffer here */
+        rc = queue_raw(st, rb_stmt[t].name, NULL, rb_stmt[t].ncols, v, len, fmt);
+    }
+    rows_drop(st);
+    return rc;
+}
+
+static int rows_added(store *st, struct rowbatch *b)
+{
+    return ++b->n >= ROWS_BATCH ? rows_flush(st) : STORE_OK;
+}
+
+static int rows_add_idx(store *st, int kind, const char *id, const idx_row *x)
+{
+    struct rowbatch *b = &st->rb[RB_IDX];
+    arr_int(&b->col[0], kind);
+    arr_text(&b->col[1], id);
+    arr_text(&b->col[2], x->key);
+    arr_text(&b->col[3], x->value);
+    return rows_added(st, b);
+}
+
+static int rows_add_sort(store *st, int kind, const char *id, const sort_row *x)
+{
+    struct rowbatch *b = &st->rb[RB_SORT];
+    arr_int(&b->col[0], kind);
+    arr_text(&b->col[1], id);
+    arr_text(&b->col[2], x->skey);
+    arr_bytea(&b->col[3], x->v, x->vlen);
+    return rows_added(st, b);
+}
+
+static int rows_add_prel(store *st, int kind, const char *id, const prel_row *x)
+{
+    struct rowbatch *b = &st->rb[RB_PREL];
+    arr_int(&b->col[0], kind);
+    arr_text(&b->col[1], id);
+    arr_text(&b->col[2], x->type);
+    arr_text(&b->col[3], x->org);
+    arr_text(&b->col[4], x->person);
+    arr_text(&b->col[5], x->start);
+    arr_text(&b->col[6], x->end);
+    return rows_added(st, b);
 }
 
 /* ---- plain statements */
@@ -397,16 +539,20 @@ static const struct { const char *name, *sql; } statements[] = {
     { "meta", "SELECT created, modified FROM entity WHERE kind=$1 AND id=$2" },
     { "meta_json", "SELECT created, modified, json, source FROM entity WHERE kind=$1 AND id=$2" },
     { "exists", "SELECT 1 FROM entity WHERE kind=$1 AND id=$2" },
+    { "metas", "SELECT id, created, modified, json, source FROM entity WHERE kind=$1 AND id = ANY($2::text[])" },
     { "del_e", "DELETE FROM entity WHERE kind=$1 AND id=$2" },
     { "del_idx", "DELETE FROM idx WHERE kind=$1 AND id=$2 AND key=$3 AND value=$4" },
     { "del_sort", "DELETE FROM sortidx WHERE kind=$1 AND id=$2 AND skey=$3 AND v=$4" },
     { "del_prel", "DELETE FROM prel WHERE skind=$1 AND sid=$2 AND type=$3 AND org=$4 AND person=$5" },
     /* prel.peid: see migrations.h 13 and store_sqlite.c fix_peid. */
     { "fix_peid", "UPDATE prel SET peid=(SELECT eid FROM entity WHERE kind=1 AND id=$1) WHERE person=$1" },
-    { "ins_idx", "INSERT INTO idx(kind,id,key,value) VALUES($1,$2,$3,$4) ON CONFLICT DO NOTHING" },
-    { "ins_sort", "INSERT INTO sortidx(kind,id,skey,v) VALUES($1,$2,$3,$4) ON CONFLICT DO NOTHING" },
-    { "ins_prel", "INSERT INTO prel(skind,sid,type,org,person,pstart,pend,peid) VALUES($1,$2,$3,$4,$5,$6,$7,"
-                  " (SELECT eid FROM entity WHERE kind=1 AND id=$5))" },
+    { "ins_idx_n", "INSERT INTO idx(kind,id,key,value) SELECT * FROM unnest($1::integer[], $2::text[], $3::text[],"
+                   " $4::text[]) ON CONFLICT DO NOTHING" },
+    { "ins_sort_n", "INSERT INTO sortidx(kind,id,skey,v) SELECT * FROM unnest($1::integer[], $2::text[], $3::text[],"
+                    " $4::bytea[]) ON CONFLICT DO NOTHING" },
+    { "ins_prel_n", "INSERT INTO prel(skind,sid,type,org,person,pstart,pend,peid) SELECT u.*, (SELECT eid FROM entity"
+                    " WHERE kind=1 AND id=u.person) FROM unnest($1::integer[], $2::text[], $3::text[], $4::text[],"
+                    " $5::text[], $6::text[], $7::text[]) AS u(skind, sid, type, org, person, pstart, pend)" },
     { "ins_change", "INSERT INTO changes(kind,id,op,at) VALUES($1,$2,$3,$4)" },
     { "ins_tomb", "INSERT INTO tombstone(kind,id,at) VALUES($1,$2,$3)" },
 };
@@ -510,6 +656,9 @@ static void pg_close(store *st)
     plans_forget(st);
     for (int i = 0; i < REL_SLOTS; i++)
         free(st->rels[i].eids);
+    for (size_t t = 0; t < sizeof st->rb / sizeof *st->rb; t++)
+        for (int c = 0; c < 7; c++)
+            buf_free(&st->rb[t].col[c]);
     PQfinish(st->conn);
     free(st);
 }
@@ -544,7 +693,8 @@ static int pg_commit(store *st)
 {
     int append = st->append;
     st->append = 0;
-    int rc = append ? queue_raw(st, NULL, "COMMIT", 0, NULL, NULL, NULL) || drain(st) : pg_exec(st, "COMMIT");
+    int rc = append ? rows_flush(st) || queue_raw(st, NULL, "COMMIT", 0, NULL, NULL, NULL) || drain(st)
+                    : pg_exec(st, "COMMIT");
     if (rc == STORE_OK)
         st->in_tx = 0;
     return rc;
@@ -552,6 +702,7 @@ static int pg_commit(store *st)
 
 static void pg_rollback(store *st)
 {
+    rows_drop(st);
     st->append = 0;
     drain(st);
     st->pipe_err = 0;
@@ -589,6 +740,42 @@ static int pg_entity_meta(store *st, int kind, const char *id, int want_json, st
     return found ? STORE_OK : STORE_NOTFOUND;
 }
 
+static int pg_entity_metas(store *st, int kind, const char *const *ids, size_t n, store_meta *metas, int *found)
+{
+    strmap at;
+    strmap_init(&at);
+    buf arr;
+    buf_init(&arr);
+    for (size_t i = 0; i < n; i++) {
+        found[i] = STORE_NOTFOUND;
+        memset(&metas[i], 0, sizeof metas[i]);
+        strmap_put(&at, ids[i], &found[i]);
+        arr_text(&arr, ids[i]);
+    }
+    buf_adds(&arr, n ? "}" : "{}");
+    pgargs a;
+    a.n = 0;
+    a_int(&a, kind);
+    a_text(&a, arr.data);
+    PGresult *r = run_now(st, "metas", &a, "reading entities");
+    buf_free(&arr);
+    int rc = r ? STORE_OK : STORE_ERR;
+    for (int row = 0; r && row < PQntuples(r); row++) {
+        int *f = strmap_get(&at, PQgetvalue(r, row, 0));
+        if (!f)
+            continue;
+        store_meta *m = &metas[f - found];
+        *f = STORE_OK;
+        m->created = cell_int(r, row, 1);
+        m->modified = cell_int(r, row, 2);
+        m->json = xstrdup(PQgetvalue(r, row, 3));
+        m->source = PQgetisnull(r, row, 4) ? NULL : xstrdup(PQgetvalue(r, row, 4));
+    }
+    PQclear(r);
+    strmap_free(&at, NULL);
+    return rc;
+}
+
 static int pg_entity_exists(store *st, int kind, const char *id)
 {
     pgargs a;
@@ -624,22 +811,20 @@ static int sort_op(store *st, const char *stmt, int kind, const char *id, const 
     return queue(st, stmt, &a);
 }
 
-static int prel_op(store *st, const char *stmt, int kind, const char *id, const prel_row *x, int insert)
+static int prel_op(store *st, const char *stmt, int kind, const char *id, const prel_row *x)
 {
     pgargs a;
     key_args(&a, kind, id);
     a_text(&a, x->type);
     a_text(&a, x->org);
     a_text(&a, x->person);
-    if (insert) {
-        a_opt(&a, x->start);
-        a_opt(&a, x->end);
-    }
     return queue(st, stmt, &a);
 }
 
 static int pg_entity_rows(store *st, int kind, const char *id, const entity_rows *old, const entity_rows *new)
 {
+    if (old && rows_flush(st)) /* a row to delete may be waiting to go in */
+        return STORE_ERR;
     for (size_t i = 0; old && i < old->nidx; i++)
         if (!rows_has_idx(new, &old->idx[i]) && idx_op(st, "del_idx", kind, id, &old->idx[i]))
             return STORE_ERR;
@@ -647,16 +832,16 @@ static int pg_entity_rows(store *st, int kind, const char *id, const entity_rows
         if (!rows_has_sort(new, &old->sort[i]) && sort_op(st, "del_sort", kind, id, &old->sort[i]))
             return STORE_ERR;
     for (size_t i = 0; old && i < old->nprel; i++)
-        if (!rows_has_prel(new, &old->prel[i]) && prel_op(st, "del_prel", kind, id, &old->prel[i], 0))
+        if (!rows_has_prel(new, &old->prel[i]) && prel_op(st, "del_prel", kind, id, &old->prel[i]))
             return STORE_ERR;
     for (size_t i = 0; new && i < new->nidx; i++)
-        if (!rows_has_idx(old, &new->idx[i]) && idx_op(st, "ins_idx", kind, id, &new->idx[i]))
+        if (!rows_has_idx(old, &new->idx[i]) && rows_add_idx(st, kind, id, &new->idx[i]))
             return STORE_ERR;
     for (size_t i = 0; new && i < new->nsort; i++)
-        if (!rows_has_sort(old, &new->sort[i]) && sort_op(st, "ins_sort", kind, id, &new->sort[i]))
+        if (!rows_has_sort(old, &new->sort[i]) && rows_add_sort(st, kind, id, &new->sort[i]))
             return STORE_ERR;
     for (size_t i = 0; new && i < new->nprel; i++)
-        if (!rows_has_prel(old, &new->prel[i]) && prel_op(st, "ins_prel", kind, id, &new->prel[i], 1))
+        if (!rows_has_prel(old, &new->prel[i]) && rows_add_prel(st, kind, id, &new->prel[i]))
             return STORE_ERR;
     return STORE_OK;
 }
@@ -1161,7 +1346,9 @@ static int pg_step(store_stmt *s)
         /* In an append transaction an INSERT returns nothing to wait for:
          * it joins the queue, and a failure surfaces at the commit. */
         s->started = s->done = 1;
-        return queue_raw(st, name, NULL, s->nparams, (const char *const *)s->vals, s->lens, s->fmts) ? -1 : 0;
+        return rows_flush(st) || queue_raw(st, name, NULL, s->nparams, (const char *const *)s->vals, s->lens, s->fmts)
+                   ? -1
+                   : 0;
     }
     if (!s->started) {
         if (ready(st))
@@ -1267,6 +1454,7 @@ static const store_ops pg_ops = {
     .rollback = pg_rollback,
     .entity_meta = pg_entity_meta,
     .entity_exists = pg_entity_exists,
+    .entity_metas = pg_entity_metas,
     .entity_put = pg_entity_put,
     .entity_delete = pg_entity_delete,
     .entity_rows = pg_entity_rows,
