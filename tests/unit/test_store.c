@@ -1236,6 +1236,35 @@ static void test_a_bulk_batch_is_indexed_at_its_commit(void **state)
     store_close(other);
 }
 
+/* Metas of several entities at once, in the order asked, unknown ids
+ * reported as such (the PostgreSQL store answers them in one query). */
+static void test_entity_metas_in_the_order_asked(void **state)
+{
+    fixture *f = *state;
+    load_orgs(f, T("2024-01-01T00:00:00Z"));
+    ingest_ok(f, K_PERSON, json_pack("[o]", pupil_at(TU_UUID1, ORG_B)), T("2024-01-02T00:00:00Z"));
+    ingest_ok(f, K_PERSON, json_pack("[o]", pupil_at(TU_UUID2, ORG_C)), T("2024-01-03T00:00:00Z"));
+    const char *ids[] = { TU_UUID2, TU_UUID4, TU_UUID1 };
+    store_meta m[3];
+    int found[3];
+    assert_int_equal(store_entity_metas(f->st, K_PERSON, ids, 3, m, found), STORE_OK);
+    assert_int_equal(found[0], STORE_OK);
+    assert_int_equal(found[1], STORE_NOTFOUND);
+    assert_int_equal(found[2], STORE_OK);
+    assert_int_equal(m[0].modified, T("2024-01-03T00:00:00Z"));
+    assert_int_equal(m[2].created, T("2024-01-02T00:00:00Z"));
+    assert_non_null(strstr(m[0].json, TU_UUID2));
+    assert_non_null(strstr(m[2].json, ORG_B));
+    assert_string_equal(m[2].source, "test");
+    for (int i = 0; i < 3; i += 2) {
+        free(m[i].json);
+        free(m[i].source);
+    }
+    assert_int_equal(store_entity_metas(f->st, K_GROUP, ids, 3, m, found), STORE_OK);
+    assert_int_equal(found[0], STORE_NOTFOUND);
+    assert_int_equal(found[2], STORE_NOTFOUND);
+}
+
 /* Filters and paging through the public route: query_parse → token → store. */
 static void test_paging_with_filter(void **state)
 {
@@ -1701,6 +1730,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_relation_sets_follow_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_bulk_load_indexes_what_it_staged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_bulk_batch_is_indexed_at_its_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_entity_metas_in_the_order_asked, setup, teardown),
     };
     /* version 1 files are SQLite files: PostgreSQL stores began at the
      * current layout */
