@@ -583,24 +583,32 @@ static int unstage(store *st)
     return STORE_OK;
 }
 
-static int table_exists(store *st, const char *name)
+/* 1 when the stage tables exist and hold rows; 0 when not (or when that
+ * cannot be read, which the next statement will report). */
+static int stage_holds_rows(store *st)
 {
     sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM main.sqlite_schema WHERE type='table' AND name=?", -1, &s,
-                           NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM main.sqlite_schema WHERE type='table' AND name='stage_idx'", -1,
+                           &s, NULL) != SQLITE_OK)
         return 0;
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    int found = sqlite3_step(s) == SQLITE_ROW;
+    int exists = sqlite3_step(s) == SQLITE_ROW;
     sqlite3_finalize(s);
-    return found;
+    if (!exists || sqlite3_prepare_v2(st->db, "SELECT EXISTS(SELECT 1 FROM stage_idx) OR EXISTS(SELECT 1 FROM"
+                                              " stage_sort) OR EXISTS(SELECT 1 FROM stage_prel)", -1, &s,
+                                      NULL) != SQLITE_OK)
+        return 0;
+    int rows = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return rows;
 }
 
-/* What a killed bulk load staged and committed. Another process's load
- * may hold the write lock for longer than the busy timeout: its rows are
- * then left to it, and the store opens all the same. */
+/* What a killed bulk load staged and committed (checked without a write:
+ * every connection of a server opens through here). Another process's
+ * load may hold the write lock for longer than the busy timeout: its rows
+ * are then left to it, and the store opens all the same. */
 static void unstage_leftovers(store *st)
 {
-    if (!table_exists(st, "stage_idx"))
+    if (!stage_holds_rows(st))
         return;
     st->staged = 1;
     if (unstage(st))
