@@ -317,8 +317,13 @@ int access_finish(access_view *av, store *st, const access_reqinfo *ri)
                 recent_hash(av, journal, h);
             journal_it = !remember || !recent_seen(h, now);
         }
-        if (store_begin_append(st) || (rec && ri && write_request(av, st, ri, now)) ||
-            (journal_it && write_journal(av, st, now, journal)) || (pseudos && access_pseudo_write(av, st)) ||
+        /* Pseudonyms first: they are in the store file, the log rows in
+         * the log file, and on SQLite the ledger's fold takes the store
+         * file's lock before the log file's. An append that held the log
+         * file's lock while it waited for the store file's deadlocked with
+         * a fold until the busy timeout, and the response was refused. */
+        if (store_begin_append(st) || (pseudos && access_pseudo_write(av, st)) ||
+            (rec && ri && write_request(av, st, ri, now)) || (journal_it && write_journal(av, st, now, journal)) ||
             store_commit(st)) {
             log_msg(LOG_ERR, "writing the disclosure ledger for client %s failed: %s", av->cl.id, store_errmsg(st));
             store_rollback(st);

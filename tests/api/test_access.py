@@ -521,6 +521,39 @@ def test_a_read_that_cannot_be_recorded_is_not_sent(srv):
     assert srv.api.get("/persons", {"limit": 5}, key=key).status_code == 200
 
 
+@pytest.mark.skipif(backend() != "sqlite", reason="the lock order of SQLite's two files")
+def test_a_pseudonymous_response_waits_for_the_store_file_first(srv, full):
+    """A response of a pseudonymous client writes its pseudonyms (store file) and its log rows
+    (log file) in one transaction. Were the log file's lock taken first, a writer holding the
+    store file's lock and then wanting the log file's (the ledger's fold does) would wait for
+    that response while it waits for them, until the busy timeout refused the response."""
+    import threading
+    _, key = make_client(srv.cli, "lock-order", *grant_args(orgs=schools(full, 1), cats=["Students"]),
+                         "--pseudonyms", "on")
+    # the first response also makes the hub's pseudonym key; the next one writes only
+    # the pseudonyms of the persons it is the first to disclose
+    assert srv.api.get("/persons", {"limit": 1}, key=key).status_code == 200
+    con = sqlite_connect(srv.db, timeout=3)
+    con.isolation_level = None
+    con.execute("BEGIN")
+    con.execute("UPDATE main.setting SET v=v WHERE 0")  # the store file's write lock, as a fold's first write
+    got = {}
+    t = threading.Thread(target=lambda: got.update(r=srv.api.get("/persons", {"limit": 3}, key=key)))
+    t.start()
+    try:
+        time.sleep(1.0)  # the response is waiting in its ledger transaction by now
+        assert "r" not in got, "the response did not wait for the store file's lock"
+        con.execute("UPDATE log.request_log SET at=at WHERE 0")  # then the log file's: free
+        con.execute("COMMIT")
+    finally:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        con.close()
+        t.join(30)
+    assert got["r"].status_code == 200, got["r"].text[:300]
+    assert len(got["r"].json()["data"]) == 3
+
+
 def test_purge_removes_old_rows(srv):
     cid, key = make_client(srv.cli, "purged", *grant_args(cats=["Students"]))
     pid = srv.api.get_json("/persons", {"limit": 1}, key=key)["data"][0]["id"]
