@@ -167,9 +167,7 @@ static int foreign(const store_meta *m, int kind, long index, const char *id, co
     return 1;
 }
 
-/* ingest_write_one with the entity's stored meta looked up already
- * (rc: STORE_OK or STORE_NOTFOUND); takes old's json and source. */
-static int write_known(store *st, int kind, json_t *canon, const char *text, long index, const ingest_opts *o,
+int ingest_write_known(store *st, int kind, json_t *canon, const char *text, long index, const ingest_opts *o,
                        int64_t at, ingest_result *res, int rc, store_meta old)
 {
     const char *id = json_string_value(json_object_get(canon, "id"));
@@ -224,12 +222,11 @@ int ingest_write_one(store *st, int kind, json_t *canon, const char *text, long 
     int rc = store_entity_meta(st, kind, json_string_value(json_object_get(canon, "id")), 1, &old);
     if (rc == STORE_ERR)
         return -1;
-    return write_known(st, kind, canon, text, index, o, at, res, rc, old);
+    return ingest_write_known(st, kind, canon, text, index, o, at, res, rc, old);
 }
 
 /* Writes records [from, to) of a validated batch, their stored metas read
  * in one go (PostgreSQL: one round trip instead of one a record). */
-#define META_CHUNK 1000
 static int write_chunk(store *st, int kind, json_t **canon, size_t from, size_t to, const ingest_opts *o,
                        int64_t at, ingest_result *res)
 {
@@ -242,7 +239,7 @@ static int write_chunk(store *st, int kind, json_t **canon, size_t from, size_t 
     int rc = store_entity_metas(st, kind, ids, n, old, found) ? -1 : 0;
     size_t i = 0;
     for (; !rc && i < n; i++) {
-        rc = write_known(st, kind, canon[from + i], NULL, (long)(from + i), o, at, res, found[i], old[i]);
+        rc = ingest_write_known(st, kind, canon[from + i], NULL, (long)(from + i), o, at, res, found[i], old[i]);
         if (rc > 0)
             rc = 0; /* another source's: a problem in res, and on to the next */
         if (!rc && o && o->progress && (from + i + 1) % INGEST_PROGRESS_EVERY == 0)
@@ -317,8 +314,8 @@ int ingest_batch(store *st, int kind, json_t *records, const ingest_opts *o, ing
     }
     if (res->nproblems)
         goto out;
-    for (size_t i = 0; i < n; i += META_CHUNK) {
-        if (write_chunk(st, kind, canon, i, n - i < META_CHUNK ? n : i + META_CHUNK, o, at, res) < 0) {
+    for (size_t i = 0; i < n; i += INGEST_META_CHUNK) {
+        if (write_chunk(st, kind, canon, i, n - i < INGEST_META_CHUNK ? n : i + INGEST_META_CHUNK, o, at, res) < 0) {
             if (!res->nproblems)
                 store_problem(st, res);
             goto out;

@@ -304,6 +304,67 @@ static int rewind_spool(ingest_stream *s, ingest_result *res)
     return -1;
 }
 
+/* Records checked and waiting to be written, so that their stored metas
+ * are read in one go: INGEST_META_CHUNK at most, and no more than
+ * PENDING_BYTES of JSON (parsed, a record takes many times its text;
+ * a stream holds one record at a time otherwise). */
+#define PENDING_BYTES (32 * 1024)
+typedef struct pending {
+    json_t *canon[INGEST_META_CHUNK];
+    char *text[INGEST_META_CHUNK];
+    long index[INGEST_META_CHUNK];
+    size_t n, bytes;
+} pending;
+
+static void pending_clear(pending *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        json_decref(p->canon[i]);
+        free(p->text[i]);
+    }
+    p->n = p->bytes = 0;
+}
+
+/* Writes what is pending; -1 when the store failed (cres says why) */
+static int pending_write(store *st, int kind, pending *p, const ingest_opts *o, int64_t at, ingest_result *cres,
+                         size_t *written)
+{
+    const char *ids[INGEST_META_CHUNK];
+    store_meta old[INGEST_META_CHUNK];
+    int found[INGEST_META_CHUNK];
+    for (size_t i = 0; i < p->n; i++)
+        ids[i] = json_string_value(json_object_get(p->canon[i], "id"));
+    int rc = p->n && store_entity_metas(st, kind, ids, p->n, old, found) ? -1 : 0;
+    size_t i = 0;
+    for (; !rc && i < p->n; i++) {
+        rc = ingest_write_known(st, kind, p->canon[i], p->text[i], p->index[i], o, at, cres, found[i], old[i]);
+        if (rc > 0)
+            rc = 0; /* another source's: a problem in cres, and on to the next */
+        if (!rc && o->progress && ++*written % INGEST_PROGRESS_EVERY == 0)
+            o->progress(o->progress_ctx, *written);
+    }
+    for (; rc && i < p->n; i++) /* after a failure: the metas of the records not written */
+        if (found[i] == STORE_OK) {
+            free(old[i].json);
+            free(old[i].source);
+        }
+    pending_clear(p);
+    return rc;
+}
+
+/* pending_write; on failure res takes the writes' problems, or the
+ * store's error, and 1 is returned */
+static int write_failed(store *st, int kind, pending *p, const ingest_opts *o, int64_t at, ingest_result *cres,
+                        size_t *written, ingest_result *res)
+{
+    if (!pending_write(st, kind, p, o, at, cres, written))
+        return 0;
+    memcpy(res, cres, sizeof *res);
+    if (!res->nproblems)
+        store_problem(st, res);
+    return 1;
+}
+
 int ingest_stream_apply(store *st, ingest_stream *s, const ingest_opts *o, ingest_result *res)
 {
     memcpy(res, s->vres, sizeof *res);
@@ -325,6 +386,7 @@ int ingest_stream_apply(store *st, ingest_stream *s, const ingest_opts *o, inges
     size_t cap = 0, written = 0;
     ssize_t len;
     spooled sp = { 0 };
+    pending *pend = xcalloc(1, sizeof *pend);
     int rc = -1, failed = 0;
     while (!failed && (len = getline(&line, &cap, s->spool)) > 0) {
         if (line[len - 1] == '\n')
@@ -350,17 +412,22 @@ int ingest_stream_apply(store *st, ingest_stream *s, const ingest_opts *o, inges
             json_decref(canon);
             break;
         } else if (!res->nproblems) {
-            int w = ingest_write_one(st, s->kind, canon, sp.json, sp.index, o, at, cres);
-            if (w < 0) {
-                memcpy(res, cres, sizeof *res);
-                if (!res->nproblems)
-                    store_problem(st, res);
-                failed = 1;
-            } else if (o->progress && ++written % INGEST_PROGRESS_EVERY == 0)
-                o->progress(o->progress_ctx, written);
+            /* written in chunks; once a problem is found nothing more is
+             * written, as the batch will be rejected */
+            pend->canon[pend->n] = canon;
+            pend->text[pend->n] = xstrdup(sp.json);
+            pend->bytes += strlen(sp.json);
+            pend->index[pend->n++] = sp.index;
+            canon = NULL;
+            if (pend->n == INGEST_META_CHUNK || pend->bytes >= PENDING_BYTES)
+                failed = write_failed(st, s->kind, pend, o, at, cres, &written, res);
         }
         json_decref(canon);
     }
+    if (!failed && !res->nproblems)
+        failed = write_failed(st, s->kind, pend, o, at, cres, &written, res);
+    pending_clear(pend);
+    free(pend);
     if (!failed && ferror(s->spool)) {
         ingest_problem_add(res, -1, NULL, "", "the store failed: reading the batch's spool file failed");
         failed = 1;

@@ -21,6 +21,16 @@
 int ingest_write_one(store *st, int kind, json_t *canon, const char *text, long index, const ingest_opts *o,
                      int64_t at, ingest_result *res);
 
+/* ingest_write_one for a record whose stored meta was read already
+ * (store_entity_metas): rc is STORE_OK with `old` (whose json and source
+ * it frees) or STORE_NOTFOUND. */
+int ingest_write_known(store *st, int kind, json_t *canon, const char *text, long index, const ingest_opts *o,
+                       int64_t at, ingest_result *res, int rc, store_meta old);
+
+/* Records whose stored metas are read in one go (one round trip on
+ * PostgreSQL instead of one a record). */
+#define INGEST_META_CHUNK 1000
+
 /* Checks one record's references (kinds[i], ids[i], found at field path
  * wheres[i]): one to a record of `kind` for which in_batch(batch, id) says
  * the batch holds it passes, any other must exist in the store. Returns 0
