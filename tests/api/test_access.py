@@ -521,34 +521,63 @@ def test_a_read_that_cannot_be_recorded_is_not_sent(srv):
     assert srv.api.get("/persons", {"limit": 5}, key=key).status_code == 200
 
 
-@pytest.mark.skipif(backend() != "sqlite", reason="the lock order of SQLite's two files")
+class _Locker:
+    """A transaction of the test's own that takes the lock the ledger's fold takes first (the
+    store file's on SQLite; on PostgreSQL the pseudonym table's, which a response's append
+    writes besides the log tables), holds it, and then takes the one the fold takes second."""
+
+    def __init__(self, db):
+        self.db = db
+        if db.startswith("postgres"):
+            self.p = subprocess.Popen(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", db], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            self.p.stdin.write("BEGIN; LOCK TABLE pseudonym IN EXCLUSIVE MODE; SELECT 'held';\n")
+            self.p.stdin.flush()
+            assert self.p.stdout.readline().strip() == "held"
+        else:
+            self.con = sqlite_connect(db, timeout=3)
+            self.con.isolation_level = None
+            self.con.execute("BEGIN")
+            self.con.execute("UPDATE main.setting SET v=v WHERE 0")
+
+    def second_then_commit(self):
+        """Raises (SQLite: database is locked; PostgreSQL: psql fails) when the response holds
+        the second lock while it waits for the first."""
+        if self.db.startswith("postgres"):
+            out, err = self.p.communicate("SET lock_timeout = '3s'; LOCK TABLE request_log IN EXCLUSIVE MODE;"
+                                          " COMMIT;\n", timeout=30)
+            assert self.p.returncode == 0, err
+        else:
+            try:
+                self.con.execute("UPDATE log.request_log SET at=at WHERE 0")
+                self.con.execute("COMMIT")
+            finally:
+                if self.con.in_transaction:
+                    self.con.execute("ROLLBACK")
+                self.con.close()
+
+
 def test_a_pseudonymous_response_waits_for_the_store_file_first(srv, full):
-    """A response of a pseudonymous client writes its pseudonyms (store file) and its log rows
-    (log file) in one transaction. Were the log file's lock taken first, a writer holding the
-    store file's lock and then wanting the log file's (the ledger's fold does) would wait for
-    that response while it waits for them, until the busy timeout refused the response."""
+    """A response of a pseudonymous client writes its pseudonyms and its log rows in one
+    transaction. Were the log's lock taken first, a writer holding the pseudonyms' lock and then
+    wanting the log's (SQLite: the ledger's fold, store file then log file) would wait for that
+    response while it waits for them: until the busy timeout refused the response (SQLite), or
+    until PostgreSQL's deadlock detector broke one of them."""
     import threading
     _, key = make_client(srv.cli, "lock-order", *grant_args(orgs=schools(full, 1), cats=["Students"]),
                          "--pseudonyms", "on")
     # the first response also makes the hub's pseudonym key; the next one writes only
     # the pseudonyms of the persons it is the first to disclose
     assert srv.api.get("/persons", {"limit": 1}, key=key).status_code == 200
-    con = sqlite_connect(srv.db, timeout=3)
-    con.isolation_level = None
-    con.execute("BEGIN")
-    con.execute("UPDATE main.setting SET v=v WHERE 0")  # the store file's write lock, as a fold's first write
+    lock = _Locker(srv.db)
     got = {}
     t = threading.Thread(target=lambda: got.update(r=srv.api.get("/persons", {"limit": 3}, key=key)))
     t.start()
     try:
         time.sleep(1.0)  # the response is waiting in its ledger transaction by now
-        assert "r" not in got, "the response did not wait for the store file's lock"
-        con.execute("UPDATE log.request_log SET at=at WHERE 0")  # then the log file's: free
-        con.execute("COMMIT")
+        assert "r" not in got, "the response did not wait for the lock"
     finally:
-        if con.in_transaction:
-            con.execute("ROLLBACK")
-        con.close()
+        lock.second_then_commit()
         t.join(30)
     assert got["r"].status_code == 200, got["r"].text[:300]
     assert len(got["r"].json()["data"]) == 3
