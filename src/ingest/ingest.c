@@ -237,7 +237,7 @@ static int write_chunk(store *st, int kind, json_t **canon, size_t from, size_t 
     for (size_t i = 0; i < n; i++)
         ids[i] = json_string_value(json_object_get(canon[from + i], "id"));
     int rc = store_entity_metas(st, kind, ids, n, old, found) ? -1 : 0;
-    size_t i = 0;
+    size_t i = rc ? n : 0; /* a failed read left nothing to free */
     for (; !rc && i < n; i++) {
         rc = ingest_write_known(st, kind, canon[from + i], NULL, (long)(from + i), o, at, res, found[i], old[i]);
         if (rc > 0)

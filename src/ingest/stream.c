@@ -335,7 +335,7 @@ static int pending_write(store *st, int kind, pending *p, const ingest_opts *o, 
     for (size_t i = 0; i < p->n; i++)
         ids[i] = json_string_value(json_object_get(p->canon[i], "id"));
     int rc = p->n && store_entity_metas(st, kind, ids, p->n, old, found) ? -1 : 0;
-    size_t i = 0;
+    size_t i = rc ? p->n : 0; /* a failed read left nothing to free */
     for (; !rc && i < p->n; i++) {
         rc = ingest_write_known(st, kind, p->canon[i], p->text[i], p->index[i], o, at, cres, found[i], old[i]);
         if (rc > 0)

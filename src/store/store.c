@@ -217,6 +217,7 @@ int store_entity_metas(store *st, int kind, const char *const *ids, size_t n, st
                 if (found[j] == STORE_OK) {
                     free(metas[j].json);
                     free(metas[j].source);
+                    found[j] = STORE_NOTFOUND;
                 }
             return STORE_ERR;
         }
