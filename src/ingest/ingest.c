@@ -225,25 +225,23 @@ int ingest_write_one(store *st, int kind, json_t *canon, const char *text, long 
     return ingest_write_known(st, kind, canon, text, index, o, at, res, rc, old);
 }
 
-/* Writes records [from, to) of a validated batch, their stored metas read
- * in one go (PostgreSQL: one round trip instead of one a record). */
-static int write_chunk(store *st, int kind, json_t **canon, size_t from, size_t to, const ingest_opts *o,
-                       int64_t at, ingest_result *res)
+int ingest_write_chunk(store *st, int kind, json_t *const *canon, char *const *text, const long *index, long base,
+                       size_t n, const ingest_opts *o, int64_t at, ingest_result *res, size_t *written)
 {
-    size_t n = to - from;
-    const char **ids = xcalloc(n, sizeof *ids);
-    store_meta *old = xcalloc(n, sizeof *old);
-    int *found = xcalloc(n, sizeof *found);
+    const char **ids = xcalloc(n ? n : 1, sizeof *ids);
+    store_meta *old = xcalloc(n ? n : 1, sizeof *old);
+    int *found = xcalloc(n ? n : 1, sizeof *found);
     for (size_t i = 0; i < n; i++)
-        ids[i] = json_string_value(json_object_get(canon[from + i], "id"));
-    int rc = store_entity_metas(st, kind, ids, n, old, found) ? -1 : 0;
+        ids[i] = json_string_value(json_object_get(canon[i], "id"));
+    int rc = n && store_entity_metas(st, kind, ids, n, old, found) ? -1 : 0;
     size_t i = rc ? n : 0; /* a failed read left nothing to free */
     for (; !rc && i < n; i++) {
-        rc = ingest_write_known(st, kind, canon[from + i], NULL, (long)(from + i), o, at, res, found[i], old[i]);
+        rc = ingest_write_known(st, kind, canon[i], text ? text[i] : NULL, index ? index[i] : base + (long)i, o, at,
+                                res, found[i], old[i]);
         if (rc > 0)
             rc = 0; /* another source's: a problem in res, and on to the next */
-        if (!rc && o && o->progress && (from + i + 1) % INGEST_PROGRESS_EVERY == 0)
-            o->progress(o->progress_ctx, from + i + 1);
+        if (!rc && o && o->progress && ++*written % INGEST_PROGRESS_EVERY == 0)
+            o->progress(o->progress_ctx, *written);
     }
     for (; i < n; i++) /* after a failure: the metas of the records not written */
         if (found[i] == STORE_OK) {
@@ -314,8 +312,10 @@ int ingest_batch(store *st, int kind, json_t *records, const ingest_opts *o, ing
     }
     if (res->nproblems)
         goto out;
+    size_t written = 0;
     for (size_t i = 0; i < n; i += INGEST_META_CHUNK) {
-        if (write_chunk(st, kind, canon, i, n - i < INGEST_META_CHUNK ? n : i + INGEST_META_CHUNK, o, at, res) < 0) {
+        size_t m = n - i < INGEST_META_CHUNK ? n - i : INGEST_META_CHUNK;
+        if (ingest_write_chunk(st, kind, canon + i, NULL, NULL, (long)i, m, o, at, res, &written) < 0) {
             if (!res->nproblems)
                 store_problem(st, res);
             goto out;

@@ -329,25 +329,7 @@ static void pending_clear(pending *p)
 static int pending_write(store *st, int kind, pending *p, const ingest_opts *o, int64_t at, ingest_result *cres,
                          size_t *written)
 {
-    const char *ids[INGEST_META_CHUNK];
-    store_meta old[INGEST_META_CHUNK];
-    int found[INGEST_META_CHUNK];
-    for (size_t i = 0; i < p->n; i++)
-        ids[i] = json_string_value(json_object_get(p->canon[i], "id"));
-    int rc = p->n && store_entity_metas(st, kind, ids, p->n, old, found) ? -1 : 0;
-    size_t i = rc ? p->n : 0; /* a failed read left nothing to free */
-    for (; !rc && i < p->n; i++) {
-        rc = ingest_write_known(st, kind, p->canon[i], p->text[i], p->index[i], o, at, cres, found[i], old[i]);
-        if (rc > 0)
-            rc = 0; /* another source's: a problem in cres, and on to the next */
-        if (!rc && o->progress && ++*written % INGEST_PROGRESS_EVERY == 0)
-            o->progress(o->progress_ctx, *written);
-    }
-    for (; rc && i < p->n; i++) /* after a failure: the metas of the records not written */
-        if (found[i] == STORE_OK) {
-            free(old[i].json);
-            free(old[i].source);
-        }
+    int rc = ingest_write_chunk(st, kind, p->canon, p->text, p->index, 0, p->n, o, at, cres, written);
     pending_clear(p);
     return rc;
 }

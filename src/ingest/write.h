@@ -27,8 +27,17 @@ int ingest_write_one(store *st, int kind, json_t *canon, const char *text, long 
 int ingest_write_known(store *st, int kind, json_t *canon, const char *text, long index, const ingest_opts *o,
                        int64_t at, ingest_result *res, int rc, store_meta old);
 
-/* Records whose stored metas are read in one go (one round trip on
- * PostgreSQL instead of one a record). */
+/* Writes n validated records as ingest_write_one does, their stored metas
+ * read in one go (one round trip on PostgreSQL instead of one a record):
+ * text[i] as ingest_write_one's text (text NULL: none), index[i] the
+ * record's index in its batch (index NULL: base + i). Ownership conflicts
+ * are problems in res and the writing goes on; progress is reported every
+ * INGEST_PROGRESS_EVERY records counted in *written. Returns 0, or -1 when
+ * the store failed or a stored entity is damaged. */
+int ingest_write_chunk(store *st, int kind, json_t *const *canon, char *const *text, const long *index, long base,
+                       size_t n, const ingest_opts *o, int64_t at, ingest_result *res, size_t *written);
+
+/* Records a chunk holds at most. */
 #define INGEST_META_CHUNK 1000
 
 /* Checks one record's references (kinds[i], ids[i], found at field path

@@ -32,6 +32,8 @@
 #define PIPE_MAX 256               /* queued writes before their results are read */
 #define MAX_ARGS 12
 #define PLAN_CACHE 64              /* statements kept prepared per connection */
+enum { RB_IDX, RB_SORT, RB_PREL, RB__COUNT }; /* row batches, one per derived table */
+#define RB_MAXCOLS 7
 
 struct store {
     store_head h; /* first: see backend.h */
@@ -62,9 +64,9 @@ struct store {
     uint64_t rel_clock;
     /* new derived rows not yet sent (see "row batches" below) */
     struct rowbatch {
-        buf col[7]; /* one PostgreSQL array literal per column, unclosed */
+        buf col[RB_MAXCOLS]; /* one PostgreSQL array literal per column, unclosed */
         size_t n;
-    } rb[3];
+    } rb[RB__COUNT];
 };
 
 struct store_stmt {
@@ -283,7 +285,6 @@ static int queue(store *st, const char *stmt, const pgargs *a)
  * prel.peid is looked up when the rows go in, as the single INSERT did. */
 
 #define ROWS_BATCH 2000
-enum { RB_IDX, RB_SORT, RB_PREL };
 
 static const struct {
     const char *name;
@@ -338,7 +339,7 @@ static void arr_bytea(buf *b, const unsigned char *v, size_t n)
 static void rows_drop(store *st)
 {
     for (size_t t = 0; t < sizeof st->rb / sizeof *st->rb; t++) {
-        for (int c = 0; c < 7; c++)
+        for (int c = 0; c < RB_MAXCOLS; c++)
             buf_reset(&st->rb[t].col[c]);
         st->rb[t].n = 0;
     }
@@ -354,8 +355,8 @@ static int rows_flush(store *st)
         struct rowbatch *b = &st->rb[t];
         if (!b->n)
             continue;
-        const char *v[7];
-        int len[7] = { 0 }, fmt[7] = { 0 };
+        const char *v[RB_MAXCOLS];
+        int len[RB_MAXCOLS] = { 0 }, fmt[RB_MAXCOLS] = { 0 };
         for (int c = 0; c < rb_stmt[t].ncols; c++) {
             buf_addc(&b->col[c], '}');
             v[c] = b->col[c].data;
@@ -657,7 +658,7 @@ static void pg_close(store *st)
     for (int i = 0; i < REL_SLOTS; i++)
         free(st->rels[i].eids);
     for (size_t t = 0; t < sizeof st->rb / sizeof *st->rb; t++)
-        for (int c = 0; c < 7; c++)
+        for (int c = 0; c < RB_MAXCOLS; c++)
             buf_free(&st->rb[t].col[c]);
     PQfinish(st->conn);
     free(st);
