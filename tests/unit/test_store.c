@@ -1125,22 +1125,27 @@ static int count_row(void *ctx, const store_row *r)
     return 0;
 }
 
-/* The persons of relationship.organisation=school, read as a page driven
- * from the relation set (which the connection keeps between pages). */
-static int pupils_of(store *st, const char *school)
+static int persons_where(store *st, const char *qstring)
 {
     qs in;
     api_error e;
     query q;
-    assert_int_equal(qs_parse(tu_fmt("relationship.organisation=%s", school), &in, &e), 0);
+    assert_int_equal(qs_parse(qstring, &in, &e), 0);
     if (query_parse(OPK_LIST, model_kind(K_PERSON), &in, NULL, &q, &e))
         fail_msg("%s", e.message);
     qs_free(&in);
     int n = 0;
-    if (store_list(st, &q, 100, count_row, &n) != STORE_OK)
+    if (store_list(st, &q, 1000, count_row, &n) != STORE_OK)
         fail_msg("store_list: %s", store_errmsg(st));
     query_free(&q);
     return n;
+}
+
+/* The persons of relationship.organisation=school, read as a page driven
+ * from the relation set (which the connection keeps between pages). */
+static int pupils_of(store *st, const char *school)
+{
+    return persons_where(st, tu_fmt("relationship.organisation=%s", school));
 }
 
 /* A relation set kept by the connection (SQLite's drive sets) is read
@@ -1265,22 +1270,6 @@ static void test_entity_metas_in_the_order_asked(void **state)
     assert_int_equal(found[2], STORE_NOTFOUND);
 }
 
-static int persons_where(store *st, const char *qstring)
-{
-    qs in;
-    api_error e;
-    query q;
-    assert_int_equal(qs_parse(qstring, &in, &e), 0);
-    if (query_parse(OPK_LIST, model_kind(K_PERSON), &in, NULL, &q, &e))
-        fail_msg("%s", e.message);
-    qs_free(&in);
-    int n = 0;
-    if (store_list(st, &q, 1000, count_row, &n) != STORE_OK)
-        fail_msg("store_list: %s", store_errmsg(st));
-    query_free(&q);
-    return n;
-}
-
 /* Derived rows keep text that an SQL array literal must escape (the
  * PostgreSQL store sends new rows as such literals, 2 000 to a statement:
  * the batch here crosses that), and each row arrives once. */
@@ -1300,8 +1289,8 @@ static void test_derived_rows_keep_awkward_text(void **state)
     ingest_ok(f, K_PERSON, b, T("2024-01-02T00:00:00Z"));
     assert_int_equal(persons_where(f->st, "nameContains=%C3%A5%22s%5Ca%7BN%2CULL%7D"), 1);
     assert_int_equal(persons_where(f->st, "nameContains=elev"), 399);
-    assert_int_equal(persons_where(f->st, tu_fmt("relationship.organisation=%s", ORG_B)), 200);
-    assert_int_equal(persons_where(f->st, tu_fmt("relationship.organisation=%s", ORG_C)), 200);
+    assert_int_equal(pupils_of(f->st, ORG_B), 200);
+    assert_int_equal(pupils_of(f->st, ORG_C), 200);
 }
 
 /* Filters and paging through the public route: query_parse → token → store. */
