@@ -1293,6 +1293,59 @@ static void test_derived_rows_keep_awkward_text(void **state)
     assert_int_equal(pupils_of(f->st, ORG_C), 200);
 }
 
+/* One text cell of a query on the fixture's PostgreSQL database. */
+static char *pg_cell(fixture *f, const char *sql)
+{
+    PGconn *c = PQconnectdb(f->url);
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) < 1)
+        fail_msg("%s: %s", sql, PQerrorMessage(c));
+    char *v = strdup(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    PQfinish(c);
+    return v;
+}
+
+static json_t *many_pupils(int n, int from)
+{
+    json_t *b = json_array();
+    for (int i = from; i < from + n; i++) {
+        char id[UUID_STR_LEN];
+        snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d", i);
+        json_array_append_new(b, pupil_at(id, i % 2 ? ORG_B : ORG_C));
+    }
+    return b;
+}
+
+/* A large write into a nearly empty PostgreSQL store takes the tables'
+ * statistics inside its transaction, so its own lookups by id are planned
+ * on the unique key, not on an index that scans every row of the kind;
+ * and a rolled back one leaves no count of rows that never were. */
+static void test_a_large_write_plans_on_fresh_statistics(void **state)
+{
+    fixture *f = *state;
+    load_orgs(f, T("2024-01-01T00:00:00Z"));
+    assert_int_equal(store_begin(f->st), STORE_OK);
+    ingest_opts io = { .at_ms = T("2024-01-02T00:00:00Z"), .in_txn = 1 };
+    json_t *b = many_pupils(6000, 0);
+    assert_int_equal(ingest_batch(f->st, K_PERSON, b, &io, f->res), 0);
+    json_decref(b);
+    store_rollback(f->st);
+    char *v = pg_cell(f, "SELECT reltuples::bigint FROM pg_class WHERE relname = 'entity'");
+    assert_true(atol(v) < 100); /* the four organisations */
+    free(v);
+    ingest_ok(f, K_PERSON, many_pupils(6000, 0), T("2024-01-03T00:00:00Z"));
+    v = pg_cell(f, "SELECT reltuples::bigint FROM pg_class WHERE relname = 'entity'");
+    assert_true(atol(v) >= 5000); /* taken at the 5 000th new entity */
+    free(v);
+    v = pg_cell(f, "EXPLAIN SELECT created FROM entity WHERE kind = 1 AND id = 'x'");
+    if (!strstr(v, "entity_id"))
+        fail_msg("the lookup by id is planned as: %s", v);
+    free(v);
+    assert_int_equal(store_entity_exists(f->st, K_PERSON, "00000000-0000-4000-8000-000000005999"), STORE_OK);
+}
+
 /* Filters and paging through the public route: query_parse → token → store. */
 static void test_paging_with_filter(void **state)
 {
@@ -1763,6 +1816,10 @@ int main(void)
     };
     /* version 1 files are SQLite files: PostgreSQL stores began at the
      * current layout */
+    /* statistics are PostgreSQL's */
+    const struct CMUnitTest pg_only[] = {
+        cmocka_unit_test_setup_teardown(test_a_large_write_plans_on_fresh_statistics, setup, teardown),
+    };
     const struct CMUnitTest sqlite_only[] = {
         cmocka_unit_test_setup_teardown(test_upgrade_v1_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upgrade_v10_journal, setup, teardown),
@@ -1776,6 +1833,7 @@ int main(void)
     if (pg_base && *pg_base) {
         on_pg = 1;
         rc |= cmocka_run_group_tests_name("store on PostgreSQL", tests, NULL, NULL);
+        rc |= cmocka_run_group_tests_name("store on PostgreSQL: statistics", pg_only, NULL, NULL);
     } else {
         fprintf(stderr, "note: SKOLNAV_TEST_PG is not set; the PostgreSQL pass runs under tests/with-pg (make check)\n");
     }
