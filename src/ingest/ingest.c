@@ -101,19 +101,60 @@ static char *with_meta(json_t *canon, const char *text, int64_t created, int64_t
     return buf_steal(&b);
 }
 
+/* The slot of (kind, id) in seen: the one holding it, or the empty one
+ * where it goes. */
+static struct ref_seen_slot *ref_seen_slot(const ref_seen *s, int kind, const char *id)
+{
+    size_t i = (hash_str(id) + (size_t)kind) & (s->cap - 1);
+    while (s->slot[i].id && (s->slot[i].kind != kind || strcmp(s->slot[i].id, id)))
+        i = (i + 1) & (s->cap - 1);
+    return &s->slot[i];
+}
+
+static int ref_seen_has(const ref_seen *s, int kind, const char *id)
+{
+    return s->cap && ref_seen_slot(s, kind, id)->id;
+}
+
+static void ref_seen_add(ref_seen *s, int kind, const char *id)
+{
+    if (s->n >= REF_SEEN_MAX)
+        return;
+    if (!s->cap) {
+        s->cap = 2 * REF_SEEN_MAX; /* never more than half full */
+        s->slot = xcalloc(s->cap, sizeof *s->slot);
+    }
+    struct ref_seen_slot *at = ref_seen_slot(s, kind, id);
+    if (at->id)
+        return;
+    at->kind = kind;
+    at->id = xstrdup(id);
+    s->n++;
+}
+
+void ref_seen_free(ref_seen *s)
+{
+    for (size_t i = 0; i < s->cap; i++)
+        free(s->slot[i].id);
+    free(s->slot);
+    memset(s, 0, sizeof *s);
+}
+
 int ingest_check_refs(store *st, int kind, size_t n, const int *kinds, const char *const *ids,
                       const char *const *wheres, int (*in_batch)(const void *batch, const char *id),
-                      const void *batch, long index, const char *id, ingest_result *res)
+                      const void *batch, ref_seen *seen, long index, const char *id, ingest_result *res)
 {
     int bad = 0;
     for (size_t i = 0; i < n; i++) {
-        if (kinds[i] == kind && in_batch(batch, ids[i]))
+        if ((kinds[i] == kind && in_batch(batch, ids[i])) || ref_seen_has(seen, kinds[i], ids[i]))
             continue;
         int rc = store_entity_exists(st, kinds[i], ids[i]);
         if (rc == STORE_ERR) {
             store_problem(st, res);
             return -1;
         }
+        if (rc == STORE_OK)
+            ref_seen_add(seen, kinds[i], ids[i]);
         if (rc == STORE_NOTFOUND) {
             ingest_problem_add(res, index, id, wheres[i], "refers to %s %s, which does not exist",
                                model_kind(kinds[i])->name, ids[i]);
@@ -128,11 +169,11 @@ static int in_idset(const void *batch, const char *id)
     return idset_has(batch, id);
 }
 
-static int check_refs(store *st, const ref_list *refs, const idset *batch, int kind, long index,
+static int check_refs(store *st, const ref_list *refs, const idset *batch, ref_seen *seen, int kind, long index,
                       const char *id, ingest_result *res)
 {
     return ingest_check_refs(st, kind, refs->n, refs->kind, (const char *const *)refs->id,
-                             (const char *const *)refs->where, in_idset, batch, index, id, res)
+                             (const char *const *)refs->where, in_idset, batch, seen, index, id, res)
                ? -1
                : 0;
 }
@@ -291,13 +332,15 @@ int ingest_batch(store *st, int kind, json_t *records, const ingest_opts *o, ing
         goto out;
     }
     txn = own_txn;
+    ref_seen seen = { 0 };
     for (size_t i = 0; i < n; i++) {
         if (!canon[i])
             continue;
         const char *id = json_string_value(json_object_get(canon[i], "id"));
-        if (check_refs(st, &refs[i], &ids, kind, (long)i, id, res) && res->nproblems >= INGEST_MAX_ERRORS)
+        if (check_refs(st, &refs[i], &ids, &seen, kind, (long)i, id, res) && res->nproblems >= INGEST_MAX_ERRORS)
             break;
     }
+    ref_seen_free(&seen);
     for (size_t i = 0; o && o->create_only && i < n; i++) {
         const char *id = json_string_value(json_object_get(canon[i], "id"));
         int ex = store_entity_exists(st, kind, id);

@@ -291,9 +291,11 @@ static int in_stream(const void *batch, const char *id)
  * same kind in the stream, else to the store (which holds the kinds the
  * batch wrote before this one). 0 when all exist, 1 when some do not
  * (problems in res), -1 when the store failed. */
-static int check_refs(store *st, const ingest_stream *s, const spooled *sp, const char *id, ingest_result *res)
+static int check_refs(store *st, const ingest_stream *s, const spooled *sp, ref_seen *seen, const char *id,
+                      ingest_result *res)
 {
-    return ingest_check_refs(st, s->kind, sp->nrefs, sp->kind, sp->id, sp->where, in_stream, s, sp->index, id, res);
+    return ingest_check_refs(st, s->kind, sp->nrefs, sp->kind, sp->id, sp->where, in_stream, s, seen, sp->index, id,
+                             res);
 }
 
 static int rewind_spool(ingest_stream *s, ingest_result *res)
@@ -368,6 +370,7 @@ int ingest_stream_apply(store *st, ingest_stream *s, const ingest_opts *o, inges
     size_t cap = 0, written = 0;
     ssize_t len;
     spooled sp = { 0 };
+    ref_seen seen = { 0 }; /* the stream writes only its own kind, and deletes nothing */
     pending *pend = xcalloc(1, sizeof *pend);
     int rc = -1, failed = 0;
     while (!failed && (len = getline(&line, &cap, s->spool)) > 0) {
@@ -387,7 +390,7 @@ int ingest_stream_apply(store *st, ingest_stream *s, const ingest_opts *o, inges
             failed = 1;
             break;
         }
-        int bad = o->skip_ref_check ? 0 : check_refs(st, s, &sp, id, res);
+        int bad = o->skip_ref_check ? 0 : check_refs(st, s, &sp, &seen, id, res);
         if (bad < 0)
             failed = 1;
         else if (bad && res->nproblems >= INGEST_MAX_ERRORS) {
@@ -410,6 +413,7 @@ int ingest_stream_apply(store *st, ingest_stream *s, const ingest_opts *o, inges
         failed = write_failed(st, s->kind, pend, o, at, cres, &written, res);
     pending_clear(pend);
     free(pend);
+    ref_seen_free(&seen);
     if (!failed && ferror(s->spool)) {
         ingest_problem_add(res, -1, NULL, "", "the store failed: reading the batch's spool file failed");
         failed = 1;

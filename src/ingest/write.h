@@ -40,13 +40,28 @@ int ingest_write_chunk(store *st, int kind, json_t *const *canon, char *const *t
 /* Records a chunk holds at most. */
 #define INGEST_META_CHUNK 1000
 
+/* The references a batch has found in the store, so that the school every
+ * pupil of a batch names is looked up once, not once a pupil (a round trip
+ * each on PostgreSQL). Valid within one transaction that deletes nothing
+ * it refers to; zero-initialised; bounded at REF_SEEN_MAX entries, past
+ * which lookups simply go to the store. */
+typedef struct ref_seen {
+    struct ref_seen_slot {
+        int kind;
+        char *id;
+    } *slot;
+    size_t cap, n;
+} ref_seen;
+#define REF_SEEN_MAX 4096
+void ref_seen_free(ref_seen *s);
+
 /* Checks one record's references (kinds[i], ids[i], found at field path
  * wheres[i]): one to a record of `kind` for which in_batch(batch, id) says
- * the batch holds it passes, any other must exist in the store. Returns 0
- * when all exist, 1 when some do not (a problem each in res), -1 when the
- * store failed (its error in res). */
+ * the batch holds it passes, any other must exist in the store (or in
+ * seen, which it joins). Returns 0 when all exist, 1 when some do not (a
+ * problem each in res), -1 when the store failed (its error in res). */
 int ingest_check_refs(store *st, int kind, size_t n, const int *kinds, const char *const *ids,
                       const char *const *wheres, int (*in_batch)(const void *batch, const char *id),
-                      const void *batch, long index, const char *id, ingest_result *res);
+                      const void *batch, ref_seen *seen, long index, const char *id, ingest_result *res);
 
 #endif

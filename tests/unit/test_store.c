@@ -1293,6 +1293,22 @@ static void test_derived_rows_keep_awkward_text(void **state)
     assert_int_equal(pupils_of(f->st, ORG_C), 200);
 }
 
+/* A reference found once is not looked up again in the batch, but only
+ * for its own kind: the second pupil names the school's id as a guardian. */
+static void test_a_found_reference_counts_for_its_kind_only(void **state)
+{
+    fixture *f = *state;
+    load_orgs(f, T("2024-01-01T00:00:00Z"));
+    json_t *odd = pupil_at(TU_UUID2, ORG_B);
+    json_object_set_new(odd, "responsibles", json_pack("[{s{ss}ss}]", "person", "id", ORG_B, "relationType", "Vårdnadshavare"));
+    assert_int_equal(ingest(f, K_PERSON, json_pack("[oo]", pupil_at(TU_UUID1, ORG_B), odd), T("2024-01-02T00:00:00Z")), -1);
+    assert_int_equal(f->res->nproblems, 1);
+    assert_int_equal(f->res->problems[0].index, 1);
+    assert_string_equal(f->res->problems[0].field, "responsibles[0].person");
+    assert_non_null(strstr(f->res->problems[0].message, "refers to Person"));
+    assert_int_equal(store_entity_exists(f->st, K_PERSON, TU_UUID1), STORE_NOTFOUND);
+}
+
 /* One text cell of a query on the fixture's PostgreSQL database. */
 static char *pg_cell(fixture *f, const char *sql)
 {
@@ -1813,6 +1829,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_bulk_batch_is_indexed_at_its_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_entity_metas_in_the_order_asked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_derived_rows_keep_awkward_text, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_found_reference_counts_for_its_kind_only, setup, teardown),
     };
     /* version 1 files are SQLite files: PostgreSQL stores began at the
      * current layout */
