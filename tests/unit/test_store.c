@@ -1270,6 +1270,18 @@ static void test_entity_metas_in_the_order_asked(void **state)
     assert_int_equal(found[2], STORE_NOTFOUND);
 }
 
+/* n pupils with ids from `from` on, alternately at C and B. */
+static json_t *many_pupils(int n, int from)
+{
+    json_t *b = json_array();
+    for (int i = from; i < from + n; i++) {
+        char id[UUID_STR_LEN];
+        snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d", i);
+        json_array_append_new(b, pupil_at(id, i % 2 ? ORG_B : ORG_C));
+    }
+    return b;
+}
+
 /* Derived rows keep text that an SQL array literal must escape (the
  * PostgreSQL store sends new rows as such literals, 2 000 to a statement:
  * the batch here crosses that), and each row arrives once. */
@@ -1277,15 +1289,8 @@ static void test_derived_rows_keep_awkward_text(void **state)
 {
     fixture *f = *state;
     load_orgs(f, T("2024-01-01T00:00:00Z"));
-    json_t *b = json_array();
-    for (int i = 0; i < 400; i++) { /* about 5 derived rows each */
-        char id[UUID_STR_LEN];
-        snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d", i);
-        json_t *p = pupil_at(id, i % 2 ? ORG_B : ORG_C);
-        if (i == 7)
-            json_object_set_new(p, "givenName", json_string("Å\"s\\a{N,ULL}"));
-        json_array_append_new(b, p);
-    }
+    json_t *b = many_pupils(400, 0); /* about 5 derived rows each */
+    json_object_set_new(json_array_get(b, 7), "givenName", json_string("Å\"s\\a{N,ULL}"));
     ingest_ok(f, K_PERSON, b, T("2024-01-02T00:00:00Z"));
     assert_int_equal(persons_where(f->st, "nameContains=%C3%A5%22s%5Ca%7BN%2CULL%7D"), 1);
     assert_int_equal(persons_where(f->st, "nameContains=elev"), 399);
@@ -1321,17 +1326,6 @@ static char *pg_cell(fixture *f, const char *sql)
     PQclear(r);
     PQfinish(c);
     return v;
-}
-
-static json_t *many_pupils(int n, int from)
-{
-    json_t *b = json_array();
-    for (int i = from; i < from + n; i++) {
-        char id[UUID_STR_LEN];
-        snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d", i);
-        json_array_append_new(b, pupil_at(id, i % 2 ? ORG_B : ORG_C));
-    }
-    return b;
 }
 
 /* A large write into a nearly empty PostgreSQL store takes the tables'
